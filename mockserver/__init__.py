@@ -1,0 +1,1 @@
+"""streamkap-mock: a local, stateful emulator of the Streamkap REST API."""

@@ -1,0 +1,1 @@
+"""The rules of the emulated backend: plain Python, no HTTP."""

@@ -1,0 +1,45 @@
+"""Every error the emulated API can answer with.
+
+Domain code raises these; the HTTP layer renders each one as
+``{"detail": ...}`` with its status, in one place (``mockserver.http.errors``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    status: int = 400
+    default_detail: str = "Bad request"
+
+    def __init__(self, detail: Any = None) -> None:
+        self.detail = self.default_detail if detail is None else detail
+        super().__init__(str(self.detail))
+
+
+class BadRequest(ApiError):
+    status = 400
+
+
+class Unauthorized(ApiError):
+    status = 401
+    default_detail = "Not authenticated"
+
+
+class Forbidden(ApiError):
+    status = 403
+    default_detail = "Forbidden"
+
+
+class NotFound(ApiError):
+    status = 404
+    default_detail = "Entity not found"
+
+
+class Conflict(ApiError):
+    status = 409
+
+
+class Unprocessable(ApiError):
+    status = 422
