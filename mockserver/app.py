@@ -1,0 +1,100 @@
+"""Builds the application: the backend (domain services over one store) and the route table."""
+
+from __future__ import annotations
+
+import contextlib
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Callable
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.domain.connectors import ConnectorService, Timing
+from mockserver.domain.plugins import PluginRegistry
+from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
+from mockserver.domain.tenancy import Directory, TokenService
+from mockserver.domain.topics import TopicStore
+from mockserver.http import auth, connectors
+from mockserver.http.errors import HANDLERS
+from mockserver.settings import Settings
+from mockserver.store import Repository
+
+
+@dataclass
+class Backend:
+    """Everything a request handler may call, built once per app."""
+
+    settings: Settings
+    repo: Repository
+    directory: Directory
+    tokens: TokenService
+    plugins: PluginRegistry
+    box: SecretBox
+    topics: TopicStore
+    clock: Callable[[], float]
+    connectors: dict[str, ConnectorService] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
+        repo = Repository(settings.db)
+        key = settings.secret_key or (ephemeral_key() if settings.in_memory else load_or_create_key(settings.db))
+        directory = Directory.load(settings.fixtures / "tenants.json")
+        backend = cls(
+            settings=settings,
+            repo=repo,
+            directory=directory,
+            tokens=TokenService(directory, settings.token_ttl, clock),
+            plugins=PluginRegistry.load(settings.fixtures / "plugins"),
+            box=SecretBox(key),
+            topics=TopicStore(repo),
+            clock=clock,
+        )
+        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
+        for entity_type in ("sources", "destinations"):
+            backend.connectors[entity_type] = ConnectorService(
+                entity_type, repo, backend.plugins, backend.box, backend.topics, clock, timing
+            )
+        return backend
+
+
+class RequestIdMiddleware:
+    """Every response carries an ``X-Request-Id`` (the client's own, when it sent one)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = dict(scope["headers"]).get(b"x-request-id")
+        request_id = incoming or uuid.uuid4().hex.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
+    settings = settings or Settings()
+    backend = Backend.build(settings, clock)
+    routes = [
+        *auth.routes,
+        *connectors.connector_routes("sources"),
+        *connectors.connector_routes("destinations"),
+    ]
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette):
+        yield
+        backend.repo.close()
+
+    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    app.state.backend = backend
+    app.add_middleware(RequestIdMiddleware)
+    return app

@@ -1,0 +1,76 @@
+"""The ``streamkap-mock`` command: serve the mock, check the plugin files."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+def main() -> None:
+    """A local, stateful emulator of the Streamkap REST API."""
+
+
+@main.command()
+@click.option("--host", envvar="STREAMKAP_MOCK_HOST", default="127.0.0.1", help="Interface to listen on.")
+@click.option("--port", envvar="STREAMKAP_MOCK_PORT", default=8080, type=click.IntRange(0, 65535), help="Port to listen on.")
+@click.option("--db", envvar="STREAMKAP_MOCK_DB", default=DEFAULT_DB, help="TinyDB JSON file, or :memory:.")
+@click.option("--fixtures", envvar="STREAMKAP_MOCK_FIXTURES", default=DEFAULT_FIXTURES,
+              type=click.Path(exists=True, file_okay=False, path_type=Path), help="Fixtures directory.")
+@click.option("--token-ttl", envvar="STREAMKAP_MOCK_TOKEN_TTL", default=3600.0, type=click.FloatRange(min=1),
+              help="Access token lifetime, in seconds.")
+@click.option("--status-delay", envvar="STREAMKAP_MOCK_STATUS_DELAY", default=0.0, type=click.FloatRange(min=0),
+              help="Seconds a started connector stays Starting before it is Active.")
+@click.option("--delete-delay", envvar="STREAMKAP_MOCK_DELETE_DELAY", default=0.0, type=click.FloatRange(min=0),
+              help="Seconds a deleted entity stays visible after DELETE ?wait=false.")
+@click.option("--secret-key", envvar="STREAMKAP_MOCK_SECRET_KEY", default=None, show_default=False,
+              help="Fernet key for secrets at rest (default: generated and kept in <db>.key).")
+@click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", default="info",
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
+          delete_delay: float, secret_key: str | None, log_level: str) -> None:
+    """Serve the mock API."""
+    import uvicorn
+
+    from mockserver.app import create_app
+
+    settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
+                        status_delay=status_delay, delete_delay=delete_delay,
+                        secret_key=secret_key)
+    app = create_app(settings)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    click.echo(f"streamkap-mock serving on http://{shown_host}:{port}  (db: {db})")
+    click.echo(f"  export STREAMKAP_HOST=http://{shown_host}:{port}")
+    for credential in app.state.backend.directory.fixture_credentials():
+        click.echo(f"  {credential.tenant_id:<14} {','.join(credential.roles):<15} "
+                   f"STREAMKAP_CLIENT_ID={credential.client_id} STREAMKAP_SECRET={credential.secret}")
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+@main.group()
+def plugins() -> None:
+    """Connector plugin files."""
+
+
+@plugins.command("check")
+@click.option("--fixtures", envvar="STREAMKAP_MOCK_FIXTURES", default=DEFAULT_FIXTURES,
+              type=click.Path(exists=True, file_okay=False, path_type=Path))
+def plugins_check(fixtures: Path) -> None:
+    """Validate every plugin file: shape, dependencies, cycles, resolver names."""
+    from mockserver.domain.plugins import check_plugins
+
+    problems = check_plugins(fixtures / "plugins")
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
+        raise SystemExit(1)
+    click.echo("all plugin files are valid")
+
+
+if __name__ == "__main__":
+    main()

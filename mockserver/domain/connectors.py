@@ -1,0 +1,243 @@
+"""Sources and destinations: the rules of their create, read, update, delete and actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.domain import status as lifecycle
+from mockserver.domain.plugins import Plugin, PluginRegistry
+from mockserver.domain.records import (
+    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+)
+from mockserver.domain.secrets import SecretBox, mask_config
+from mockserver.domain.tenancy import Principal
+from mockserver.domain.topics import TopicStore, source_topic_names
+from mockserver.errors import BadRequest, Conflict, NotFound
+from mockserver.store import Repository
+
+SINGULAR = {"sources": "Source", "destinations": "Destination"}
+
+
+@dataclass(frozen=True)
+class ConnectorInput:
+    """A create or full-replacement update, as the client sent it."""
+
+    name: str
+    connector: str
+    config: dict[str, Any]
+    created_from: str | None = None
+    tags: list[str] | None = None
+    kc_cluster_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Filters:
+    ids: list[str] | None = None
+    partial_name: str | None = None
+    connectors: list[str] | None = None
+    statuses: list[str] | None = None
+
+
+@dataclass
+class Timing:
+    status_delay: float = 0.0
+    delete_delay: float = 0.0
+
+
+@dataclass
+class ConnectorService:
+    entity_type: str  # "sources" | "destinations"
+    repo: Repository
+    plugins: PluginRegistry
+    box: SecretBox
+    topics: TopicStore
+    clock: Clock
+    timing: Timing = field(default_factory=Timing)
+
+    # ---- reads -------------------------------------------------------------
+
+    def get(self, who: Principal, entity_id: str) -> Record | None:
+        record = self.repo.get(self.entity_type, entity_id)
+        if record is None or not is_visible(record, who, self.clock()):
+            return None
+        return record
+
+    def require(self, who: Principal, entity_id: str) -> Record:
+        record = self.get(who, entity_id)
+        if record is None:
+            raise NotFound("Entity not found")
+        return record
+
+    def find(self, who: Principal, filters: Filters = Filters()) -> list[Record]:
+        now = self.clock()
+        needle = (filters.partial_name or "").lower()
+        ids = set(filters.ids) if filters.ids else None
+        connectors = set(filters.connectors) if filters.connectors else None
+        statuses = {s.lower() for s in filters.statuses} if filters.statuses else None
+
+        def matches(r: Record) -> bool:
+            return (
+                is_visible(r, who, now)
+                and (ids is None or r["id"] in ids)
+                and needle in r["name"].lower()
+                and (connectors is None or r["connector"] in connectors)
+                and (statuses is None or lifecycle.current(r["status"], now).lower() in statuses)
+            )
+
+        return self.repo.find(self.entity_type, matches)
+
+    def list(self, who: Principal, page: Page, filters: Filters = Filters()) -> tuple[int, list[Record]]:
+        found = self.find(who, filters)
+        return len(found), page.slice(found)
+
+    # ---- writes ------------------------------------------------------------
+
+    async def create(self, who: Principal, data: ConnectorInput) -> Record:
+        plugin = self._plugin(data.connector)
+        self._check_name_free(who, data.name, None)
+        entity_id = new_id()
+        config = await plugin.prepare(data.config, entity_id=entity_id, existing=None)
+        self._check_unique_rules(who, plugin, config, None)
+        now = self.clock()
+        record: Record = {
+            "id": entity_id,
+            "name": data.name,
+            "connector": plugin.code,
+            "created_timestamp": iso_now(now),
+            "created_from": data.created_from,
+            **owned_by(who),
+            "kc_cluster_id": data.kc_cluster_id,
+            "tags": list(data.tags or []),
+            "status": lifecycle.starting(now, self.timing.status_delay),
+            "deleted": False,
+        }
+        record.update(self._with_config(who, plugin, record, config, now))
+        return self.repo.insert(self.entity_type, record)
+
+    async def update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
+        existing = self.require(who, entity_id)
+        if data.connector != existing["connector"]:
+            raise BadRequest(
+                f"The connector of an existing {self._singular.lower()} cannot change "
+                f"(it is '{existing['connector']}', the request says '{data.connector}')"
+            )
+        plugin = self._plugin(data.connector)
+        self._check_name_free(who, data.name, entity_id)
+        old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
+        config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
+        self._check_unique_rules(who, plugin, config, entity_id)
+        now = self.clock()
+        record = {
+            **existing,
+            "name": data.name,
+            # created_from is kept from the create, whatever the update says.
+            "kc_cluster_id": data.kc_cluster_id if data.kc_cluster_id is not None else existing.get("kc_cluster_id"),
+            "tags": existing.get("tags", []) if data.tags is None else list(data.tags),
+            "updated_timestamp": iso_now(now),
+        }
+        record.update(self._with_config(who, plugin, record, config, now))
+        return self.repo.replace(self.entity_type, record)
+
+    def delete(self, who: Principal, entity_id: str, *, wait: bool = True) -> Record:
+        record = self.require(who, entity_id)
+        if not is_live(record):  # already deleted, still in its grace time
+            raise NotFound("Entity not found")
+        now = self.clock()
+        grace = 0.0 if wait else self.timing.delete_delay
+        deleted = mark_deleted(record, now, grace)
+        self.repo.replace(self.entity_type, deleted)
+        self.topics.drop_all(entity_id, now)
+        return deleted
+
+    def act(self, who: Principal, entity_id: str, action: str) -> Record:
+        record = self.require(who, entity_id)
+        now = self.clock()
+        record["status"] = lifecycle.apply_action(record["status"], action, now, self.timing.status_delay)
+        return self.repo.replace(self.entity_type, record)
+
+    # ---- presentation ------------------------------------------------------
+
+    def present(self, record: Record, *, secret_returned: bool) -> dict:
+        plugin = self.plugins.get(self.entity_type, record["connector"])
+        secret_keys = record.get("secret_keys", [])
+        config = self.box.open_config(record["config"], secret_keys)
+        if not secret_returned:
+            config = mask_config(config, secret_keys)
+        status = lifecycle.current(record["status"], self.clock())
+        return {
+            "id": record["id"],
+            "name": record["name"],
+            "connector": record["connector"],
+            "connector_display_name": plugin.display_name if plugin else record["connector"],
+            "connector_status": status,
+            "task_statuses": lifecycle.task_statuses(status),
+            "tasks": [0],
+            "config": config,
+            "created_timestamp": record["created_timestamp"],
+            "created_from": record.get("created_from"),
+            "sub_id": record["sub_id"],
+            "tenant_id": record["tenant_id"],
+            "service_id": record["service_id"],
+            "kc_cluster_id": record.get("kc_cluster_id"),
+            "topic_ids": record.get("topic_ids", []),
+            "topics": record.get("topics", []),
+            "topic_map": {tid: [name] for tid, name in zip(record.get("topic_ids", []), record.get("topics", []))},
+            "tags": record.get("tags", []),
+        }
+
+    def present_brief(self, record: Record) -> dict:
+        return {
+            "id": record["id"],
+            "name": record["name"],
+            "connector": record["connector"],
+            "connector_status": lifecycle.current(record["status"], self.clock()),
+            "created_timestamp": record["created_timestamp"],
+        }
+
+    # ---- rules -------------------------------------------------------------
+
+    @property
+    def _singular(self) -> str:
+        return SINGULAR[self.entity_type]
+
+    def _plugin(self, code: str) -> Plugin:
+        plugin = self.plugins.get(self.entity_type, code)
+        if plugin is None:
+            known = ", ".join(p.code for p in self.plugins.all(self.entity_type))
+            raise BadRequest(f"Unknown connector '{code}' for {self.entity_type}; available: {known}")
+        return plugin
+
+    def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
+        clash = self.repo.find(
+            self.entity_type,
+            lambda r: is_live(r) and r["name"] == name and r["id"] != own_id
+            and r["tenant_id"] == who.tenant_id and r["service_id"] == who.service_id,
+        )
+        if clash:
+            raise Conflict(f"{self._singular} with name '{name}' already exists")
+
+    def _check_unique_rules(self, who: Principal, plugin: Plugin, config: dict, own_id: str | None) -> None:
+        for rule in plugin.unique_per_tenant:
+            values = tuple(config.get(k) for k in rule.keys)
+            if any(v is None for v in values):
+                continue
+            clash = self.repo.find(
+                self.entity_type,
+                lambda r: is_live(r) and r["id"] != own_id and r["connector"] == plugin.code
+                and r["tenant_id"] == who.tenant_id
+                and tuple(r["config"].get(k) for k in rule.keys) == values,
+            )
+            if clash:
+                raise BadRequest(rule.detail)
+
+    def _with_config(self, who: Principal, plugin: Plugin, record: Record, config: dict, now: float) -> Record:
+        """The stored config (secrets sealed) and the topics derived from it."""
+        secret_keys = sorted(plugin.secret_keys() & config.keys())
+        derived: Record = {"config": self.box.seal_config(config, secret_keys), "secret_keys": secret_keys}
+        if self.entity_type == "sources" and plugin.topics_from:
+            names = source_topic_names(record["id"], config.get(plugin.topics_from))
+            topics = self.topics.sync(who, self.entity_type, record["id"], names, now)
+            derived["topic_ids"] = [t["id"] for t in topics]
+            derived["topics"] = [t["name"] for t in topics]
+        return derived

@@ -1,0 +1,61 @@
+"""What every stored entity shares: ids, timestamps, tenancy, soft delete, paging."""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+from mockserver.domain.tenancy import Principal
+
+Record = dict[str, Any]
+_counter = int.from_bytes(os.urandom(3), "big")
+
+
+def new_id() -> str:
+    """A 24-hex MongoDB-style ObjectId: 4 bytes of seconds, 5 random, a 3-byte counter."""
+    global _counter
+    _counter = (_counter + 1) % 0xFFFFFF
+    return f"{int(time.time()):08x}{os.urandom(5).hex()}{_counter:06x}"
+
+
+def iso_now(now: float) -> str:
+    return datetime.fromtimestamp(now, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def owned_by(who: Principal) -> Record:
+    return {"tenant_id": who.tenant_id, "service_id": who.service_id, "sub_id": who.sub_id}
+
+
+def is_visible(record: Record, who: Principal, now: float) -> bool:
+    """In the caller's tenant and service, and not deleted (or still in its delete grace time)."""
+    if record.get("tenant_id") != who.tenant_id or record.get("service_id") != who.service_id:
+        return False
+    return not record.get("deleted") or now < record.get("visible_until", 0)
+
+
+def is_live(record: Record) -> bool:
+    return not record.get("deleted")
+
+
+def mark_deleted(record: Record, now: float, grace: float) -> Record:
+    return {**record, "deleted": True, "deleted_at": iso_now(now), "visible_until": now + grace}
+
+
+@dataclass(frozen=True)
+class Page:
+    page: int = 1
+    page_size: int = 10
+
+    def slice(self, items: list) -> list:
+        start = (self.page - 1) * self.page_size
+        return items[start:start + self.page_size]
+
+
+def envelope(page: Page, total: int, result: Iterable[Any]) -> dict:
+    return {"total": total, "page_size": page.page_size, "page": page.page, "result": list(result)}
+
+
+Clock = Callable[[], float]

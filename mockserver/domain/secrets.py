@@ -1,0 +1,77 @@
+"""Secrets at rest and on the wire.
+
+Values of secret config keys are stored as Fernet tokens (never in clear in the
+TinyDB file) and shown masked unless the caller asks for ``secret_returned``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from cryptography.fernet import Fernet, InvalidToken
+
+MASK = "********"
+_PREFIX = "enc:v1:"
+
+
+class SecretBox:
+    def __init__(self, key: str | bytes) -> None:
+        self._fernet = Fernet(key)
+
+    def seal(self, value: Any) -> Any:
+        # JSON-encode first so a secret keeps its JSON type after a round trip.
+        if value is None:
+            return None
+        token = self._fernet.encrypt(json.dumps(value).encode()).decode()
+        return _PREFIX + token
+
+    def open(self, value: Any) -> Any:
+        if not (isinstance(value, str) and value.startswith(_PREFIX)):
+            return value
+        try:
+            return json.loads(self._fernet.decrypt(value[len(_PREFIX):].encode()))
+        except InvalidToken as exc:  # a db written with another key
+            raise RuntimeError("stored secret cannot be decrypted with the configured key") from exc
+
+    def seal_config(self, config: dict, keys: Iterable[str]) -> dict:
+        sealed = dict(config)
+        for key in keys:
+            if key in sealed:
+                sealed[key] = self.seal(sealed[key])
+        return sealed
+
+    def open_config(self, config: dict, keys: Iterable[str]) -> dict:
+        opened = dict(config)
+        for key in keys:
+            if key in opened:
+                opened[key] = self.open(opened[key])
+        return opened
+
+
+def mask_config(config: dict, keys: Iterable[str]) -> dict:
+    """Hide secret values; an absent (null) secret stays null, as the backend does."""
+    masked = dict(config)
+    for key in keys:
+        if masked.get(key) is not None:
+            masked[key] = MASK
+    return masked
+
+
+def load_or_create_key(db_path: str) -> str:
+    """The key of a db file, kept in ``<db>.key`` (mode 0600) beside it."""
+    key_path = Path(db_path + ".key")
+    if key_path.exists():
+        return key_path.read_text().strip()
+    key_path.parent.mkdir(parents=True, exist_ok=True)
+    key = Fernet.generate_key().decode()
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+def ephemeral_key() -> str:
+    return Fernet.generate_key().decode()

@@ -1,0 +1,65 @@
+"""The connector status lifecycle, written down in one place.
+
+A connector's stored status is ``{"status": S, "target": T | None, "settles_at": t}``:
+it shows ``S`` until ``settles_at`` and ``T`` from then on. That is how a new,
+resumed or restarted connector is ``Starting`` for ``status_delay`` seconds and
+then ``Active``, with no background task.
+"""
+
+from __future__ import annotations
+
+from mockserver.errors import BadRequest, Conflict
+
+ACTIVE, PAUSED, STOPPED, BROKEN = "Active", "Paused", "Stopped", "Broken"
+STARTING, UNASSIGNED, UNKNOWN = "Starting", "Unassigned", "Unknown"
+STATUSES = (ACTIVE, PAUSED, STOPPED, BROKEN, STARTING, UNASSIGNED, UNKNOWN)
+
+# action -> (statuses it may start from, status it ends in)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "pause": (frozenset({ACTIVE, STARTING, UNASSIGNED}), PAUSED),
+    "resume": (frozenset({PAUSED, STOPPED}), ACTIVE),
+    "restart": (frozenset({ACTIVE, BROKEN, STARTING, UNASSIGNED, UNKNOWN}), ACTIVE),
+    "stop": (frozenset({ACTIVE, PAUSED, STARTING, BROKEN, UNASSIGNED, UNKNOWN}), STOPPED),
+}
+ACTIONS = tuple(TRANSITIONS)
+
+# Kafka Connect task state shown for each connector status.
+TASK_STATES = {
+    ACTIVE: "RUNNING",
+    PAUSED: "PAUSED",
+    STOPPED: "STOPPED",
+    BROKEN: "FAILED",
+    STARTING: "UNASSIGNED",
+    UNASSIGNED: "UNASSIGNED",
+    UNKNOWN: "UNASSIGNED",
+}
+
+
+def starting(now: float, delay: float) -> dict:
+    """The stored status of a connector that has just been (re)started."""
+    if delay <= 0:
+        return {"status": ACTIVE, "target": None, "settles_at": now}
+    return {"status": STARTING, "target": ACTIVE, "settles_at": now + delay}
+
+
+def current(stored: dict, now: float) -> str:
+    if stored.get("target") and now >= stored["settles_at"]:
+        return stored["target"]
+    return stored["status"]
+
+
+def apply_action(stored: dict, action: str, now: float, delay: float) -> dict:
+    """The stored status after ``action``; 400 for an unknown action, 409 when it makes no sense now."""
+    if action not in TRANSITIONS:
+        raise BadRequest(f"Unknown action '{action}': expected one of {', '.join(ACTIONS)}")
+    allowed_from, result = TRANSITIONS[action]
+    status = current(stored, now)
+    if status not in allowed_from:
+        raise Conflict(f"Cannot {action} a connector whose status is {status}")
+    if result == ACTIVE:
+        return starting(now, delay)
+    return {"status": result, "target": None, "settles_at": now}
+
+
+def task_statuses(status: str, tasks: int = 1) -> dict:
+    return {str(i): {"state": TASK_STATES[status]} for i in range(tasks)}

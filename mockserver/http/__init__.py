@@ -1,0 +1,1 @@
+"""The wire: parse requests, call the domain, render responses. Nothing else."""

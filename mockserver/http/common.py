@@ -1,0 +1,101 @@
+"""Request parsing shared by every route: auth, JSON bodies, query flags, paging."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+
+from mockserver.domain.records import Page
+from mockserver.domain.tenancy import Principal
+from mockserver.errors import Unprocessable, Forbidden
+from mockserver.http.errors import validation_detail
+
+M = TypeVar("M", bound=BaseModel)
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off"}
+MAX_PAGE_SIZE = 100
+
+
+def backend(request: Request) -> Any:
+    return request.app.state.backend
+
+
+def authenticate(request: Request, need: str | None = None) -> Principal:
+    """The caller of this request, scoped by the admin headers; 401/403 otherwise."""
+    app = backend(request)
+    who = app.tokens.resolve(request.headers.get("authorization"))
+    who = app.directory.act_as(
+        who, request.headers.get("x-admin-tenant-id"), request.headers.get("x-admin-service-id")
+    )
+    tenant_header = request.headers.get("x-tenant-id")
+    if tenant_header is not None and tenant_header != who.tenant_id:
+        raise Forbidden(f"X-Tenant-Id '{tenant_header}' does not match the tenant of the token")
+    if need:
+        who.require(need)
+    return who
+
+
+async def parse_body(request: Request, model: type[M]) -> M:
+    raw = await request.body()
+    try:
+        return model.model_validate_json(raw or b"null")
+    except ValidationError as exc:
+        raise Unprocessable(validation_detail(exc, "body")) from None
+
+
+def _invalid_query(name: str, msg: str, kind: str) -> Unprocessable:
+    return Unprocessable([{"loc": ["query", name], "msg": msg, "type": kind}])
+
+
+def query_bool(request: Request, name: str, default: bool = False) -> bool:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    if raw.lower() in _TRUE:
+        return True
+    if raw.lower() in _FALSE:
+        return False
+    raise _invalid_query(name, "Input should be a valid boolean", "bool_parsing")
+
+
+def query_int(request: Request, name: str, default: int, low: int, high: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _invalid_query(name, "Input should be a valid integer", "int_parsing") from None
+    if value < low:
+        raise _invalid_query(name, f"Input should be greater than or equal to {low}", "greater_than_equal")
+    if high is not None and value > high:
+        raise _invalid_query(name, f"Input should be less than or equal to {high}", "less_than_equal")
+    return value
+
+
+def query_page(request: Request) -> Page:
+    return Page(
+        page=query_int(request, "page", 1, 1),
+        page_size=query_int(request, "page_size", 10, 1, MAX_PAGE_SIZE),
+    )
+
+
+def query_list(request: Request, name: str) -> list[str] | None:
+    """A repeated (``?a=1&a=2``) or comma-separated (``?a=1,2``) query parameter."""
+    values = [v for raw in request.query_params.getlist(name) for v in raw.split(",") if v]
+    return values or None
+
+
+_adapters: dict[Any, TypeAdapter] = {}
+
+
+def respond(model: Any, data: Any, status: int = 200) -> JSONResponse:
+    """Render ``data`` through its response model, so every body matches the contract."""
+    adapter = _adapters.get(model)
+    if adapter is None:
+        adapter = _adapters[model] = TypeAdapter(model)
+    return JSONResponse(adapter.dump_python(adapter.validate_python(data), mode="json"), status_code=status)

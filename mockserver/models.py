@@ -1,0 +1,122 @@
+"""Pydantic models of every request and response body the API speaks."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+T = TypeVar("T")
+
+
+class Body(BaseModel):
+    # Unknown top-level keys are ignored, as the real backend (FastAPI) does.
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+# ---- errors -----------------------------------------------------------------
+
+class ErrorBody(BaseModel):
+    detail: str
+
+
+class ValidationIssue(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ValidationErrorBody(BaseModel):
+    detail: list[ValidationIssue]
+
+
+# ---- auth -------------------------------------------------------------------
+
+class AccessTokenRequest(Body):
+    client_id: str
+    secret: str
+
+
+class AccessTokenResponse(BaseModel):
+    accessToken: str
+    expires: str
+    expiresIn: int
+    refreshToken: str
+
+
+# ---- sources and destinations ----------------------------------------------
+
+class ConnectorRequest(Body):
+    name: str = Field(min_length=1)
+    connector: str = Field(min_length=1)
+    config: dict[str, Any]
+    created_from: str | None = None
+    tags: list[str] | None = None
+    kc_cluster_id: str | None = None
+
+
+class ConnectorSearch(Body):
+    ids: list[str] | None = None
+    partial_name: str | None = None
+    connector: str | list[str] | None = None
+    status: str | list[str] | None = None
+    page: int = Field(default=1, ge=1)
+    page_size: int = Field(default=10, ge=1, le=100)
+
+
+class TaskState(BaseModel):
+    state: str
+
+
+class ConnectorEntity(BaseModel):
+    id: str
+    name: str
+    connector: str
+    connector_display_name: str
+    connector_status: str
+    task_statuses: dict[str, TaskState]
+    tasks: list[int]
+    config: dict[str, Any]
+    created_timestamp: str
+    created_from: str | None
+    sub_id: str
+    tenant_id: str
+    service_id: str
+    kc_cluster_id: str | None
+    topic_ids: list[str]
+    topics: list[str]
+    topic_map: dict[str, list[str]]
+    tags: list[str]
+
+
+class ConnectorBrief(BaseModel):
+    id: str
+    name: str
+    connector: str
+    connector_status: str
+    created_timestamp: str
+
+
+class ConnectorField(BaseModel):
+    name: str
+    type: str
+    control: str
+    required: bool
+    default: Any = None
+    allowed_values: list[Any] | None = None
+    secret: bool
+    set_once: bool
+    conditions: list[dict[str, Any]] | None = None
+
+
+class ConnectorType(BaseModel):
+    connector: str
+    display_name: str
+    fields: list[ConnectorField]
+
+
+class Envelope(BaseModel, Generic[T]):
+    total: int
+    page_size: int
+    page: int
+    result: list[T]
