@@ -1,0 +1,34 @@
+"""Fully qualified include lists (`schema.table`), the basis of topic names."""
+
+from __future__ import annotations
+
+from .base import ResolverContext, resolver, split_list
+
+
+def qualify(entries: list[str], schemas: list[str]) -> list[str]:
+    """Prefix unqualified entries with every schema; keep order, drop repeats."""
+    out: list[str] = []
+    for entry in entries:
+        candidates = [entry] if "." in entry or not schemas else [f"{s}.{entry}" for s in schemas]
+        out.extend(c for c in candidates if c not in out)
+    return out
+
+
+def _qualified_list(ctx: ResolverContext) -> str | None:
+    # dependencies: [user list, schema source, ...]; the first non-empty source wins.
+    raw = ctx.dep(0)
+    if raw is None:
+        return None
+    schemas = next((split_list(ctx.dep(i)) for i in range(1, len(ctx.dependencies))
+                    if split_list(ctx.dep(i))), [])
+    return ",".join(qualify(split_list(raw), schemas))
+
+
+@resolver("get_table_include_list")
+def get_table_include_list(ctx: ResolverContext) -> str | None:
+    return _qualified_list(ctx)
+
+
+@resolver("get_collection_include_list")
+def get_collection_include_list(ctx: ResolverContext) -> str | None:
+    return _qualified_list(ctx)
