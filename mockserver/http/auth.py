@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.routing import Route
 
 from mockserver.http.common import backend, parse_body, respond
-from mockserver.models import AccessTokenRequest, AccessTokenResponse
+from mockserver.http.routing import operation
+from mockserver.models.auth import AccessTokenRequest, AccessTokenResponse
 
 
 async def access_token(request: Request):
@@ -15,7 +15,10 @@ async def access_token(request: Request):
     return respond(AccessTokenResponse, token.public())
 
 
+_token_spec = dict(summary="Exchange client credentials for an access token", tag="auth",
+                   body=AccessTokenRequest, response=AccessTokenResponse, errors=(401,), auth=False)
+
 routes = [
-    Route("/auth/access-token", access_token, methods=["POST"]),
-    Route("/api/auth/access-token", access_token, methods=["POST"]),
+    operation("POST", "/auth/access-token", access_token, operation_id="get_access_token", **_token_spec),
+    operation("POST", "/api/auth/access-token", access_token, operation_id="get_access_token_api", **_token_spec),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
@@ -10,7 +11,7 @@ from starlette.responses import JSONResponse
 
 from mockserver.domain.records import Page
 from mockserver.domain.tenancy import Principal
-from mockserver.errors import Unprocessable, Forbidden
+from mockserver.errors import Forbidden, Unprocessable
 from mockserver.http.errors import validation_detail
 
 M = TypeVar("M", bound=BaseModel)
@@ -18,6 +19,7 @@ M = TypeVar("M", bound=BaseModel)
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 MAX_PAGE_SIZE = 100
+OBJECT_ID_RE = re.compile(r"[0-9a-f]{24}")
 
 
 def backend(request: Request) -> Any:
@@ -99,3 +101,12 @@ def respond(model: Any, data: Any, status: int = 200) -> JSONResponse:
     if adapter is None:
         adapter = _adapters[model] = TypeAdapter(model)
     return JSONResponse(adapter.dump_python(adapter.validate_python(data), mode="json"), status_code=status)
+
+
+def path_id(request: Request, name: str = "id") -> str:
+    """An ObjectId path parameter; anything else is a 422, as a typed FastAPI path would be."""
+    value = request.path_params[name]
+    if not OBJECT_ID_RE.fullmatch(value):
+        raise Unprocessable([{"loc": ["path", name], "msg": "Input should be a 24-character hex ObjectId",
+                              "type": "string_pattern_mismatch"}])
+    return value

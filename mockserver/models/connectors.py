@@ -1,50 +1,13 @@
-"""Pydantic models of every request and response body the API speaks."""
+"""Bodies of /sources and /destinations."""
 
 from __future__ import annotations
 
-from typing import Any, Generic, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 
-T = TypeVar("T")
+from mockserver.models.common import Body
 
-
-class Body(BaseModel):
-    # Unknown top-level keys are ignored, as the real backend (FastAPI) does.
-    model_config = ConfigDict(extra="ignore", strict=True)
-
-
-# ---- errors -----------------------------------------------------------------
-
-class ErrorBody(BaseModel):
-    detail: str
-
-
-class ValidationIssue(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class ValidationErrorBody(BaseModel):
-    detail: list[ValidationIssue]
-
-
-# ---- auth -------------------------------------------------------------------
-
-class AccessTokenRequest(Body):
-    client_id: str
-    secret: str
-
-
-class AccessTokenResponse(BaseModel):
-    accessToken: str
-    expires: str
-    expiresIn: int
-    refreshToken: str
-
-
-# ---- sources and destinations ----------------------------------------------
 
 class ConnectorRequest(Body):
     name: str = Field(min_length=1)
@@ -115,8 +78,9 @@ class ConnectorType(BaseModel):
     fields: list[ConnectorField]
 
 
-class Envelope(BaseModel, Generic[T]):
-    total: int
-    page_size: int
-    page: int
-    result: list[T]
+class BriefList(BaseModel):
+    result: list[ConnectorBrief]
+
+
+class ConnectorTypeList(BaseModel):
+    result: list[ConnectorType]

@@ -1,0 +1,63 @@
+"""Route declarations that also describe themselves.
+
+Every endpoint is declared with ``operation(...)``: the Starlette ``Route`` it
+returns carries an ``Operation`` with the models, query parameters and status
+codes of the endpoint, so the OpenAPI contract is generated from the very
+table the server routes with (see ``mockserver.http.openapi``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from starlette.routing import Route
+
+
+@dataclass(frozen=True)
+class Param:
+    """A query parameter, described as a JSON schema."""
+
+    name: str
+    schema: dict[str, Any]
+    description: str = ""
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Operation:
+    method: str
+    path: str
+    operation_id: str
+    summary: str
+    tag: str
+    # Request body model (pydantic), if the endpoint takes one.
+    body: Any = None
+    # The success response: a pydantic model or any type pydantic can describe.
+    response: Any = None
+    status: int = 200
+    # Error statuses besides the ones implied: 401/403 with auth, 422 with a body or query.
+    errors: tuple[int, ...] = ()
+    query: tuple[Param, ...] = ()
+    auth: bool = True
+    # Path parameter schemas, by name; a missing one is a plain string.
+    path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def operation(method: str, path: str, endpoint: Callable, **spec: Any) -> Route:
+    route = Route(path, endpoint, methods=[method])
+    route.operation = Operation(method=method, path=path, **spec)  # type: ignore[attr-defined]
+    return route
+
+
+# ---- query parameters shared by many endpoints --------------------------------
+
+SECRET_RETURNED = Param("secret_returned", {"type": "boolean", "default": False},
+                        "Return secret config values in clear instead of masked")
+WAIT = Param("wait", {"type": "boolean", "default": True},
+             "false: return at once, the connector work finishes in the background")
+PAGE = Param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1")
+PAGE_SIZE = Param("page_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
+                  "Entities per page")
+PARTIAL_NAME = Param("partial_name", {"type": "string"}, "Only entities whose name contains this")
+OBJECT_ID = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
