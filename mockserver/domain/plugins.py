@@ -415,8 +415,11 @@ class PluginRegistry:
         if not plugins_dir.is_dir():
             return cls({}, [f"{plugins_dir}: not a directory"])
         for entity_type in ENTITY_TYPES:
-            for path in sorted((plugins_dir / entity_type).glob(f"*/{PLUGIN_FILE}")):
-                where = f"{entity_type}/{path.parent.name}"
+            for folder in sorted(p for p in (plugins_dir / entity_type).glob("*") if p.is_dir()):
+                where, path = f"{entity_type}/{folder.name}", folder / PLUGIN_FILE
+                if not path.is_file():
+                    problems.append(f"{where}: no {PLUGIN_FILE}")
+                    continue
                 try:
                     spec = PluginFile.model_validate_json(path.read_bytes())
                 except (ValidationError, OSError) as exc:

@@ -123,6 +123,8 @@ def test_check_reports_bad_shape(tmp_path):
     problems = check_plugins(_broken_copy(tmp_path, shape))
     assert len(problems) == 1 and "sources/postgresql" in problems[0], problems
     assert check_plugins(tmp_path / "missing") != []
+    (tmp_path / "plugins" / "sources" / "empty").mkdir()
+    assert any("sources/empty" in p for p in check_plugins(tmp_path / "plugins"))
 
 
 def test_broken_plugin_refuses_to_prepare(tmp_path):
