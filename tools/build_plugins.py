@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-DEFAULT_REFERENCE = Path("/work/shared/reference/connectors")
+DEFAULT_REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "reference" / "connectors"
 DEFAULT_OUT = Path(__file__).resolve().parent.parent / "fixtures" / "plugins"
 
 DISPLAY_NAMES = {

@@ -10,6 +10,7 @@ from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
     Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
+from mockserver.domain.references import check_tag_ids, ensure_unused
 from mockserver.domain.secrets import SecretBox, mask_config
 from mockserver.domain.tenancy import Principal
 from mockserver.domain.topics import TopicStore, source_topic_names
@@ -96,6 +97,7 @@ class ConnectorService:
     async def create(self, who: Principal, data: ConnectorInput) -> Record:
         plugin = self._plugin(data.connector)
         self._check_name_free(who, data.name, None)
+        check_tag_ids(self.repo, who, data.tags)
         entity_id = new_id()
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=None)
         self._check_unique_rules(who, plugin, config, None)
@@ -124,6 +126,7 @@ class ConnectorService:
             )
         plugin = self._plugin(data.connector)
         self._check_name_free(who, data.name, entity_id)
+        check_tag_ids(self.repo, who, data.tags)
         old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
         self._check_unique_rules(who, plugin, config, entity_id)
@@ -143,6 +146,7 @@ class ConnectorService:
         record = self.require(who, entity_id)
         if not is_live(record):  # already deleted, still in its grace time
             raise NotFound("Entity not found")
+        ensure_unused(self.repo, who, self.entity_type, entity_id)
         now = self.clock()
         grace = 0.0 if wait else self.timing.delete_delay
         deleted = mark_deleted(record, now, grace)

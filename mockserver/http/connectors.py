@@ -5,14 +5,20 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
-from mockserver.domain.connectors import ConnectorInput, ConnectorService, Filters
+from mockserver.domain import status as lifecycle
+
+from mockserver.domain.connectors import SINGULAR, ConnectorInput, ConnectorService, Filters
 from mockserver.domain.records import Page, envelope
 from mockserver.domain.tenancy import READ, WRITE
 from mockserver.http.common import (
-    authenticate, backend, parse_body, query_bool, query_list, query_page, respond,
+    authenticate, backend, parse_body, path_id, query_bool, query_list, query_page, respond,
 )
-from mockserver.models import (
-    ConnectorBrief, ConnectorEntity, ConnectorRequest, ConnectorSearch, ConnectorType, Envelope,
+from mockserver.http.routing import (
+    OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, Param, operation,
+)
+from mockserver.models.common import Envelope
+from mockserver.models.connectors import (
+    BriefList, ConnectorEntity, ConnectorRequest, ConnectorSearch, ConnectorTypeList,
 )
 
 EntityEnvelope = Envelope[ConnectorEntity]
@@ -58,7 +64,7 @@ def connector_routes(entity_type: str) -> list[Route]:
         # The provider reads one entity through the list envelope; gone means an empty result.
         who = authenticate(request, READ)
         svc = service(request)
-        record = svc.get(who, request.path_params["id"])
+        record = svc.get(who, path_id(request))
         secret_returned = query_bool(request, "secret_returned")
         result = [svc.present(record, secret_returned=secret_returned)] if record else []
         return respond(EntityEnvelope, envelope(Page(1, 10), len(result), result))
@@ -66,12 +72,12 @@ def connector_routes(entity_type: str) -> list[Route]:
     async def brief(request: Request):
         svc = service(request)
         records = svc.find(authenticate(request, READ))
-        return respond(dict[str, list[ConnectorBrief]], {"result": [svc.present_brief(r) for r in records]})
+        return respond(BriefList, {"result": [svc.present_brief(r) for r in records]})
 
     async def connectors(request: Request):
         authenticate(request, READ)
         plugins = backend(request).plugins.all(entity_type)
-        return respond(dict[str, list[ConnectorType]], {"result": [p.describe() for p in plugins]})
+        return respond(ConnectorTypeList, {"result": [p.describe() for p in plugins]})
 
     async def create(request: Request):
         who = authenticate(request, WRITE)
@@ -86,32 +92,55 @@ def connector_routes(entity_type: str) -> list[Route]:
         body = await parse_body(request, ConnectorRequest)
         query_bool(request, "wait", True)  # accepted and validated; the mock's work is never slow
         svc = service(request)
-        record = await svc.update(who, request.path_params["id"], to_input(body))
+        record = await svc.update(who, path_id(request), to_input(body))
         return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
 
     async def delete(request: Request):
         who = authenticate(request, WRITE)
         svc = service(request)
-        record = svc.delete(who, request.path_params["id"], wait=query_bool(request, "wait", True))
+        record = svc.delete(who, path_id(request), wait=query_bool(request, "wait", True))
         return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
 
     async def action(request: Request):
         who = authenticate(request, WRITE)
         svc = service(request)
-        record = svc.act(who, request.path_params["id"], request.path_params["action"])
+        record = svc.act(who, path_id(request), request.path_params["action"])
         return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
 
     prefix = f"/{entity_type}"
+    one = SINGULAR[entity_type].lower()
+    id_param = {"id": OBJECT_ID}
     routes = [
-        Route(prefix, list_all, methods=["GET"]),
-        Route(prefix, create, methods=["POST"]),
-        Route(f"{prefix}/search", search, methods=["POST"]),
-        Route(f"{prefix}/brief", brief, methods=["GET"]),
-        Route(f"{prefix}/connectors", connectors, methods=["GET"]),
-        Route(prefix + "/{id}", get_one, methods=["GET"]),
-        Route(prefix + "/{id}", update, methods=["PUT"]),
-        Route(prefix + "/{id}", delete, methods=["DELETE"]),
+        operation("GET", prefix, list_all, operation_id=f"list_{entity_type}", tag=entity_type,
+                  summary=f"List {entity_type}, paginated", response=EntityEnvelope,
+                  query=(SECRET_RETURNED, PAGE, PAGE_SIZE, PARTIAL_NAME,
+                         Param("ids", {"type": "string"}, "Comma-separated ids"),
+                         Param("connector", {"type": "string"}, "Comma-separated connector codes"),
+                         Param("status", {"type": "string"}, "Comma-separated connector statuses"))),
+        operation("POST", prefix, create, operation_id=f"create_{one}", tag=entity_type,
+                  summary=f"Create a {one}", body=ConnectorRequest, response=ConnectorEntity,
+                  errors=(400, 409), query=(SECRET_RETURNED, WAIT)),
+        operation("POST", f"{prefix}/search", search, operation_id=f"search_{entity_type}", tag=entity_type,
+                  summary=f"Search {entity_type} with filters in the body", body=ConnectorSearch,
+                  response=EntityEnvelope, query=(SECRET_RETURNED,)),
+        operation("GET", f"{prefix}/brief", brief, operation_id=f"brief_{entity_type}", tag=entity_type,
+                  summary=f"All {entity_type}, briefly", response=BriefList),
+        operation("GET", f"{prefix}/connectors", connectors, operation_id=f"{one}_connectors", tag=entity_type,
+                  summary=f"The {one} connector types and their fields", response=ConnectorTypeList),
+        operation("GET", prefix + "/{id}", get_one, operation_id=f"get_{one}", tag=entity_type,
+                  summary=f"One {one} in the list envelope (empty when it does not exist)",
+                  response=EntityEnvelope, query=(SECRET_RETURNED,), path_params=id_param),
+        operation("PUT", prefix + "/{id}", update, operation_id=f"update_{one}", tag=entity_type,
+                  summary=f"Replace a {one}", body=ConnectorRequest, response=ConnectorEntity,
+                  errors=(400, 404, 409), query=(SECRET_RETURNED, WAIT), path_params=id_param),
+        operation("DELETE", prefix + "/{id}", delete, operation_id=f"delete_{one}", tag=entity_type,
+                  summary=f"Delete a {one}", response=ConnectorEntity, errors=(404, 409),
+                  query=(SECRET_RETURNED, WAIT), path_params=id_param),
     ]
     if entity_type == "sources":  # the backend documents actions for sources only
-        routes.append(Route(prefix + "/{id}/actions/{action}", action, methods=["POST"]))
+        routes.append(operation(
+            "POST", prefix + "/{id}/actions/{action}", action, operation_id="source_action", tag=entity_type,
+            summary="Pause, resume, restart or stop a source", response=ConnectorEntity,
+            errors=(400, 404, 409), query=(SECRET_RETURNED,),
+            path_params={**id_param, "action": {"type": "string", "enum": list(lifecycle.ACTIONS)}}))
     return routes

@@ -1,0 +1,56 @@
+"""Rules that cross entity types: tag ids must exist, and an entity a pipeline uses cannot go.
+
+Record shapes this module relies on:
+- ``tags`` table: ``{id, name, system: bool, tenant_id, service_id, deleted}``; a
+  system tag (``system: true``) belongs to every tenant.
+- ``pipelines`` table: ``{id, name, tenant_id, service_id, deleted, source: {id},
+  destination: {id}, transforms: [{id}]}``.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+from mockserver.domain.records import Record, is_live
+from mockserver.domain.tenancy import Principal
+from mockserver.errors import BadRequest, Conflict
+from mockserver.store import Repository
+
+TAGS, PIPELINES = "tags", "pipelines"
+
+
+def _in_scope(record: Record, who: Principal) -> bool:
+    return record.get("tenant_id") == who.tenant_id and record.get("service_id") == who.service_id
+
+
+def check_tag_ids(repo: Repository, who: Principal, tag_ids: Iterable[str] | None) -> None:
+    """400 naming every tag id that is not a live tag of the caller (or a system tag)."""
+    wanted = list(dict.fromkeys(tag_ids or []))
+    if not wanted:
+        return
+    known = {
+        t["id"] for t in repo.find(TAGS, lambda t: is_live(t) and (t.get("system") or _in_scope(t, who)))
+    }
+    missing = [tag_id for tag_id in wanted if tag_id not in known]
+    if missing:
+        raise BadRequest(f"Tag not found: {', '.join(missing)}")
+
+
+def _uses(pipeline: Record, entity_type: str, entity_id: str) -> bool:
+    if entity_type == "sources":
+        return (pipeline.get("source") or {}).get("id") == entity_id
+    if entity_type == "destinations":
+        return (pipeline.get("destination") or {}).get("id") == entity_id
+    if entity_type == "transforms":
+        return any(t.get("id") == entity_id for t in pipeline.get("transforms") or [])
+    return False
+
+
+def ensure_unused(repo: Repository, who: Principal, entity_type: str, entity_id: str) -> None:
+    """409 naming the live pipelines of the caller that still use this entity."""
+    users = repo.find(
+        PIPELINES, lambda p: is_live(p) and _in_scope(p, who) and _uses(p, entity_type, entity_id)
+    )
+    if users:
+        names = ", ".join(f"'{p['name']}'" for p in users)
+        raise Conflict(f"Cannot delete: it is used by pipeline {names}")

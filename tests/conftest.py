@@ -1,0 +1,113 @@
+"""Shared fixtures: an app on a fresh store, a controllable clock, and a logged-in client."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+
+from starlette.testclient import TestClient  # noqa: E402
+
+from mockserver.app import create_app  # noqa: E402
+from mockserver.settings import Settings  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PG_SOURCE_CONFIG = {
+    "database.hostname.user.defined": "db.example.com",
+    "database.port.user.defined": 5432,
+    "database.user": "streamkap",
+    "database.password": "secret123",
+    "database.dbname": "mydb",
+    "schema.include.list": "public",
+    "table.include.list.user.defined": "public.users,public.orders",
+}
+SNOWFLAKE_CONFIG = {
+    "snowflake.url.name": "acme.snowflakecomputing.com",
+    "snowflake.user.name": "STREAMKAP_USER",
+    "snowflake.private.key": "-----BEGIN PRIVATE KEY-----abc",
+    "snowflake.private.key.passphrase": "pass",
+    "snowflake.database.name": "ANALYTICS",
+    "snowflake.schema.name": "RAW",
+}
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class Api:
+    """A test client that logs in with fixture credentials by name."""
+
+    def __init__(self, client: TestClient) -> None:
+        self.client = client
+        self._tokens: dict[str, str] = {}
+
+    @property
+    def backend(self) -> Any:
+        return self.client.app.state.backend
+
+    def token(self, client_id: str = "mock-client", secret: str | None = None) -> str:
+        if client_id not in self._tokens:
+            secrets = {c.client_id: c.secret for c in self.backend.directory.fixture_credentials()}
+            response = self.client.post("/auth/access-token",
+                                        json={"client_id": client_id, "secret": secret or secrets[client_id]})
+            assert response.status_code == 200, response.text
+            self._tokens[client_id] = response.json()["accessToken"]
+        return self._tokens[client_id]
+
+    def request(self, method: str, path: str, *, as_: str = "mock-client", headers: dict | None = None, **kw):
+        all_headers = {"Authorization": f"Bearer {self.token(as_)}", **(headers or {})}
+        return self.client.request(method, path, headers=all_headers, **kw)
+
+    def get(self, path: str, **kw):
+        return self.request("GET", path, **kw)
+
+    def post(self, path: str, **kw):
+        return self.request("POST", path, **kw)
+
+    def put(self, path: str, **kw):
+        return self.request("PUT", path, **kw)
+
+    def delete(self, path: str, **kw):
+        return self.request("DELETE", path, **kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def make_api(tmp_path, clock):
+    """Build an Api over a new app; settings overrides as keyword arguments."""
+    clients: list[TestClient] = []
+
+    def build(**overrides: Any) -> Api:
+        settings = Settings(**{"db": str(tmp_path / "db.json"), **overrides})
+        client = TestClient(create_app(settings, clock=clock))
+        client.__enter__()
+        clients.append(client)
+        return Api(client)
+
+    yield build
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def api(make_api) -> Api:
+    return make_api()
