@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
+from starlette.testclient import TestClient
 
-from starlette.testclient import TestClient  # noqa: E402
-
-from mockserver.app import create_app  # noqa: E402
-from mockserver.settings import Settings  # noqa: E402
+from mockserver.app import create_app
+from mockserver.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
