@@ -1,0 +1,43 @@
+"""The connector status machine, without a server."""
+
+from __future__ import annotations
+
+import pytest
+
+from mockserver.domain import status
+from mockserver.errors import BadRequest, Conflict
+
+
+def test_starting_settles_into_active_after_the_delay():
+    stored = status.starting(now=100, delay=5)
+    assert status.current(stored, 104.9) == "Starting"
+    assert status.current(stored, 105) == "Active"
+    assert status.current(status.starting(now=100, delay=0), 100) == "Active"
+
+
+@pytest.mark.parametrize("action,start,end", [
+    ("pause", "Active", "Paused"), ("resume", "Paused", "Active"), ("resume", "Stopped", "Active"),
+    ("restart", "Broken", "Active"), ("stop", "Paused", "Stopped"),
+])
+def test_allowed_transitions(action, start, end):
+    stored = {"status": start, "target": None, "settles_at": 0}
+    assert status.current(status.apply_action(stored, action, now=1, delay=0), 1) == end
+
+
+def test_every_action_refuses_some_state_and_accepts_another():
+    for action, (allowed, _) in status.TRANSITIONS.items():
+        assert allowed and set(status.STATUSES) - allowed, action
+
+
+def test_refused_and_unknown_actions():
+    paused = {"status": "Paused", "target": None, "settles_at": 0}
+    with pytest.raises(Conflict):
+        status.apply_action(paused, "pause", now=1, delay=0)
+    with pytest.raises(BadRequest):
+        status.apply_action(paused, "explode", now=1, delay=0)
+
+
+def test_task_states_agree_with_the_status():
+    assert status.task_statuses("Active") == {"0": {"state": "RUNNING"}}
+    assert status.task_statuses("Paused") == {"0": {"state": "PAUSED"}}
+    assert all(s in status.TASK_STATES for s in status.STATUSES)

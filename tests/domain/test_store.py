@@ -1,0 +1,91 @@
+"""The TinyDB repository: atomic writes, reads from memory, no lost writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from unittest import mock
+
+import pytest
+
+from mockserver.store import Repository
+
+
+def record(i: int, **extra) -> dict:
+    return {"id": f"{i:024x}", "name": f"n{i}", **extra}
+
+
+def test_records_round_trip_in_insertion_order(tmp_path):
+    repo = Repository(str(tmp_path / "db.json"))
+    for i in (3, 1, 2):
+        repo.insert("things", record(i))
+    assert [r["id"] for r in repo.find("things", lambda r: True)] == [f"{i:024x}" for i in (3, 1, 2)]
+    assert repo.get("things", f"{1:024x}")["name"] == "n1"
+    assert repo.get("things", "missing") is None
+
+
+def test_returned_records_are_copies(tmp_path):
+    repo = Repository(":memory:")
+    repo.insert("things", record(1, config={"a": 1}))
+    got = repo.get("things", f"{1:024x}")
+    got["config"]["a"] = 2
+    assert repo.get("things", f"{1:024x}")["config"] == {"a": 1}
+
+
+def test_replace_swaps_the_whole_record(tmp_path):
+    repo = Repository(str(tmp_path / "db.json"))
+    repo.insert("things", record(1, extra=True))
+    repo.replace("things", record(1, name="new"))
+    assert repo.get("things", f"{1:024x}") == {"id": f"{1:024x}", "name": "new"}
+    reopened = Repository(str(tmp_path / "db.json"))
+    assert reopened.get("things", f"{1:024x}")["name"] == "new"
+
+
+def test_reads_never_touch_the_file(tmp_path):
+    path = tmp_path / "db.json"
+    repo = Repository(str(path))
+    repo.insert("things", record(1))
+    before = path.stat().st_mtime_ns
+    with mock.patch("builtins.open", side_effect=AssertionError("read hit the disk")):
+        for _ in range(50):
+            repo.get("things", f"{1:024x}")
+            repo.find("things", lambda r: True)
+    assert path.stat().st_mtime_ns == before
+
+
+def test_a_crash_mid_write_leaves_the_previous_file_intact(tmp_path):
+    path = tmp_path / "db.json"
+    repo = Repository(str(path))
+    repo.insert("things", record(1))
+    good = path.read_text()
+    with mock.patch("mockserver.store.os.replace", side_effect=OSError("power cut")):
+        with pytest.raises(OSError):
+            repo.insert("things", record(2))
+    assert path.read_text() == good
+    assert json.loads(good)["things"]
+    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]  # no temp file left behind
+
+
+def test_concurrent_writers_lose_nothing(tmp_path):
+    path = tmp_path / "db.json"
+    repo = Repository(str(path))
+
+    def writer(offset: int) -> None:
+        for i in range(25):
+            repo.insert("things", record(offset + i))
+
+    threads = [threading.Thread(target=writer, args=(n * 1000,)) for n in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(repo.find("things", lambda r: True)) == 100
+    assert len(Repository(str(path)).find("things", lambda r: True)) == 100
+
+
+def test_file_is_written_with_fsync(tmp_path):
+    repo = Repository(str(tmp_path / "db.json"))
+    with mock.patch("mockserver.store.os.fsync", wraps=os.fsync) as fsync:
+        repo.insert("things", record(1))
+    assert fsync.called
