@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable
 
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
@@ -99,13 +99,17 @@ class Repository:
 
     def find(self, table: str, predicate: Callable[[Record], bool]) -> list[Record]:
         """Every record matching ``predicate``, oldest first."""
-        with self._lock:
-            return [copy.deepcopy(dict(doc)) for doc in self._db.table(table).all() if predicate(doc)]
+        return self.select(table, predicate)[1]
 
-    def replace_many(self, table: str, records: Iterable[Record]) -> None:
+    def select(self, table: str, predicate: Callable[[Record], bool],
+               start: int = 0, stop: int | None = None) -> tuple[int, list[Record]]:
+        """How many records match, and copies of the matches in ``[start:stop]`` (oldest first).
+
+        Only the slice is copied, so a page of a long list stays cheap.
+        """
         with self._lock:
-            for record in records:
-                self.replace(table, record)
+            matches = [doc for doc in self._db.table(table).all() if predicate(doc)]
+            return len(matches), [copy.deepcopy(dict(doc)) for doc in matches[start:stop]]
 
     def close(self) -> None:
         self._db.close()
