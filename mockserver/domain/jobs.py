@@ -20,7 +20,6 @@ from mockserver.domain import status as stored_status
 from mockserver.domain.records import Record, iso_now
 
 DEPLOYING, RUNNING, FAILED, CANCELED, STOPPED = "DEPLOYING", "RUNNING", "FAILED", "CANCELED", "STOPPED"
-JOB_STATUSES = (DEPLOYING, RUNNING, FAILED, CANCELED, STOPPED)
 NOT_DEPLOYED = "NOT_DEPLOYED"
 STOPPABLE = frozenset({DEPLOYING, RUNNING})
 PREVIEW, LIVE = "preview", "live"

@@ -1,6 +1,6 @@
 """Transforms: create, read, update, delete, implementation versions and job deploys.
 
-Choices where the backend's behaviour is not known (documented in the README):
+Choices where the backend's behaviour is not known:
 - A transform's name is its config's ``transforms.name``; it is unique among
   the live transforms of a tenant and service.
 - Implementations are versioned. A new transform has no implementation and is
