@@ -11,7 +11,7 @@ from mockserver.domain.records import (
     Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_unused
-from mockserver.domain.secrets import SecretBox, mask_config
+from mockserver.domain.secrets import SecretBox
 from mockserver.domain.tenancy import Principal
 from mockserver.domain.topics import TopicStore, source_topic_names
 from mockserver.errors import BadRequest, Conflict, NotFound
@@ -164,10 +164,8 @@ class ConnectorService:
 
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         plugin = self.plugins.get(self.entity_type, record["connector"])
-        secret_keys = record.get("secret_keys", [])
-        config = self.box.open_config(record["config"], secret_keys)
-        if not secret_returned:
-            config = mask_config(config, secret_keys)
+        config = self.box.shown_config(record["config"], record.get("secret_keys", []),
+                                       secret_returned=secret_returned)
         status = lifecycle.current(record["status"], self.clock())
         return {
             "id": record["id"],

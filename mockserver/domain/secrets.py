@@ -51,6 +51,13 @@ class SecretBox:
         return opened
 
 
+    def shown_config(self, config: dict, keys: Iterable[str], *, secret_returned: bool) -> dict:
+        """A stored config as a response shows it: secrets in clear or masked."""
+        keys = list(keys)
+        opened = self.open_config(config, keys)
+        return opened if secret_returned else mask_config(opened, keys)
+
+
 def mask_config(config: dict, keys: Iterable[str]) -> dict:
     """Hide secret values; an absent (null) secret stays null, as the backend does."""
     masked = dict(config)

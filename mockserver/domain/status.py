@@ -1,5 +1,8 @@
 """The connector status lifecycle, written down in one place.
 
+(Transform jobs reuse the stored-status helpers below; their own lifecycle is
+in ``mockserver.domain.jobs``.)
+
 A connector's stored status is ``{"status": S, "target": T | None, "settles_at": t}``:
 it shows ``S`` until ``settles_at`` and ``T`` from then on. That is how a new,
 resumed or restarted connector is ``Starting`` for ``status_delay`` seconds and
@@ -35,11 +38,21 @@ TASK_STATES = {
 }
 
 
+def settling(interim: str, final: str, now: float, delay: float) -> dict:
+    """A stored status that shows ``interim`` for ``delay`` seconds, then ``final``."""
+    if delay <= 0:
+        return {"status": final, "target": None, "settles_at": now}
+    return {"status": interim, "target": final, "settles_at": now + delay}
+
+
+def settled(status: str, now: float) -> dict:
+    """A stored status that shows ``status`` from now on."""
+    return {"status": status, "target": None, "settles_at": now}
+
+
 def starting(now: float, delay: float) -> dict:
     """The stored status of a connector that has just been (re)started."""
-    if delay <= 0:
-        return {"status": ACTIVE, "target": None, "settles_at": now}
-    return {"status": STARTING, "target": ACTIVE, "settles_at": now + delay}
+    return settling(STARTING, ACTIVE, now, delay)
 
 
 def current(stored: dict, now: float) -> str:
@@ -58,7 +71,7 @@ def apply_action(stored: dict, action: str, now: float, delay: float) -> dict:
         raise Conflict(f"Cannot {action} a connector whose status is {status}")
     if result == ACTIVE:
         return starting(now, delay)
-    return {"status": result, "target": None, "settles_at": now}
+    return settled(result, now)
 
 
 def task_statuses(status: str, tasks: int = 1) -> dict:

@@ -103,10 +103,21 @@ def respond(model: Any, data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(adapter.dump_python(adapter.validate_python(data), mode="json"), status_code=status)
 
 
-def path_id(request: Request, name: str = "id") -> str:
-    """An ObjectId path parameter; anything else is a 422, as a typed FastAPI path would be."""
-    value = request.path_params[name]
+def _object_id(value: str, where: str, name: str) -> str:
     if not OBJECT_ID_RE.fullmatch(value):
-        raise Unprocessable([{"loc": ["path", name], "msg": "Input should be a 24-character hex ObjectId",
+        raise Unprocessable([{"loc": [where, name], "msg": "Input should be a 24-character hex ObjectId",
                               "type": "string_pattern_mismatch"}])
     return value
+
+
+def path_id(request: Request, name: str = "id") -> str:
+    """An ObjectId path parameter; anything else is a 422, as a typed FastAPI path would be."""
+    return _object_id(request.path_params[name], "path", name)
+
+
+def query_id(request: Request, name: str = "id") -> str:
+    """A required ObjectId query parameter (``DELETE /transforms?id=...``)."""
+    value = request.query_params.get(name)
+    if value is None:
+        raise _invalid_query(name, "Field required", "missing")
+    return _object_id(value, "query", name)

@@ -1,0 +1,294 @@
+"""Transforms: create, read, update, delete, implementation versions and job deploys.
+
+Choices where the backend's behaviour is not known:
+- A transform's name is its config's ``transforms.name``; it is unique among
+  the live transforms of a tenant and service.
+- Implementations are versioned. A new transform has no implementation and is
+  at version 0 with no stored versions. Every change of implementation, by
+  ``PUT .../implementation_details`` or by ``PUT /transforms``, stores the next
+  version (1, 2, ...) and makes it current. ``PUT /transforms`` without an
+  implementation clears it (the backend overwrites it, which is why the
+  provider re-sends the one it read).
+- Deploying ``no-version`` (or ``0``) deploys the current version; any other
+  version must be a stored one.
+- The mock derives no topics for transforms: ``topic_ids`` and ``topics`` are
+  empty lists, so ``unwind_topics`` changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.domain import jobs
+from mockserver.domain.connectors import Timing
+from mockserver.domain.plugins import Plugin, PluginRegistry
+from mockserver.domain.records import (
+    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+)
+from mockserver.domain.references import check_tag_ids, ensure_unused
+from mockserver.domain.secrets import SecretBox
+from mockserver.domain.tenancy import Principal
+from mockserver.errors import BadRequest, Conflict, NotFound
+from mockserver.store import Repository
+
+TABLE = "transforms"
+NAME_KEY = "transforms.name"
+LATEST_VERSION = ("no-version", "0")
+REPLAY_WINDOW_RE = re.compile(r"\d+[smhd]")
+VERSION_ID_RE = re.compile(r"[1-9][0-9]*")
+
+
+@dataclass(frozen=True)
+class TransformInput:
+    """A create, or a full-replacement update, as the client sent it."""
+
+    transform: str
+    config: dict[str, Any]
+    created_from: str | None = None
+    tags: list[str] | None = None
+    implementation: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ImplementationInput:
+    implementation: dict[str, Any]
+    transform_id: str | None = None
+    version_id: str | None = None
+    description: str | None = None
+    config: dict[str, Any] | None = None
+
+
+@dataclass
+class TransformService:
+    repo: Repository
+    plugins: PluginRegistry
+    box: SecretBox
+    clock: Clock
+    timing: Timing = field(default_factory=Timing)
+
+    # ---- reads -------------------------------------------------------------
+
+    def get(self, who: Principal, transform_id: str) -> Record | None:
+        record = self.repo.get(TABLE, transform_id)
+        if record is None or not is_visible(record, who, self.clock()):
+            return None
+        return record
+
+    def require(self, who: Principal, transform_id: str, *, live: bool = False) -> Record:
+        """The caller's transform; with ``live``, one still in its delete grace time is gone too."""
+        record = self.get(who, transform_id)
+        if record is None or (live and not is_live(record)):
+            raise NotFound("Entity not found")
+        return record
+
+    def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
+        now = self.clock()
+        needle = (partial_name or "").lower()
+        found = self.repo.find(TABLE, lambda r: is_visible(r, who, now) and needle in r["name"].lower())
+        return len(found), page.slice(found)
+
+    def implementation_details(self, who: Principal, transform_id: str) -> dict:
+        record = self.require(who, transform_id)
+        return {
+            "transform_id": transform_id,
+            "impl_versions": {
+                version_id: self._present_version(transform_id, version)
+                for version_id, version in record["versions"].items()
+            },
+        }
+
+    def job_status(self, who: Principal, transform_id: str) -> dict:
+        record = self.require(who, transform_id)
+        job = record.get("job")
+        if job is None:
+            raise NotFound("Job not found")
+        now = self.clock()
+        return {
+            "id": transform_id,
+            "job_name": job["name"],
+            "status": jobs.current(job, now),
+            "start_time": jobs.start_time(job, now),
+        }
+
+    # ---- writes ------------------------------------------------------------
+
+    async def create(self, who: Principal, data: TransformInput) -> Record:
+        plugin = self._plugin(data.transform)
+        check_tag_ids(self.repo, who, data.tags)
+        transform_id = new_id()
+        config = await plugin.prepare(data.config, entity_id=transform_id, existing=None)
+        name = self._name_of(config)
+        self._check_name_free(who, name, None)
+        now = iso_now(self.clock())
+        record: Record = {
+            "id": transform_id,
+            "name": name,
+            "transform_type": plugin.code,
+            **owned_by(who),
+            "created_from": data.created_from,
+            "created_at": now,
+            "updated_at": now,
+            "tags": list(data.tags or []),
+            "implementation": None,
+            "version": 0,
+            "versions": {},
+            "job": None,
+            "topic_ids": [],
+            "deleted": False,
+            **self._sealed(plugin, config),
+        }
+        return self.repo.insert(TABLE, record)
+
+    async def update(self, who: Principal, transform_id: str, data: TransformInput) -> Record:
+        existing = self.require(who, transform_id, live=True)
+        if data.transform != existing["transform_type"]:
+            raise BadRequest(
+                f"The type of an existing transform cannot change "
+                f"(it is '{existing['transform_type']}', the request says '{data.transform}')"
+            )
+        plugin = self._plugin(data.transform)
+        check_tag_ids(self.repo, who, data.tags)
+        old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
+        config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
+        name = self._name_of(config)
+        self._check_name_free(who, name, transform_id)
+        record = {
+            **existing,
+            "name": name,
+            # created_from is kept from the create.
+            "tags": existing["tags"] if data.tags is None else list(data.tags),
+            "updated_at": iso_now(self.clock()),
+            **self._sealed(plugin, config),
+        }
+        if (data.implementation or None) != existing["implementation"]:
+            record = self._with_version(record, data.implementation or None)
+        return self.repo.replace(TABLE, record)
+
+    def put_implementation(self, who: Principal, transform_id: str, data: ImplementationInput) -> dict:
+        if data.transform_id is not None and data.transform_id != transform_id:
+            raise BadRequest(
+                f"transform_id '{data.transform_id}' in the body does not match '{transform_id}' in the path"
+            )
+        if data.version_id is not None and not VERSION_ID_RE.fullmatch(data.version_id):
+            raise BadRequest(f"version_id must be a positive integer, got '{data.version_id}'")
+        record = self._with_version(
+            self.require(who, transform_id, live=True), data.implementation,
+            description=data.description, config=data.config, version_id=data.version_id,
+        )
+        record["updated_at"] = iso_now(self.clock())
+        self.repo.replace(TABLE, record)
+        return self._present_version(transform_id, record["versions"][str(record["version"])])
+
+    def deploy(self, who: Principal, transform_id: str, job_type: str, version: str,
+               replay_window: str | None = None) -> dict:
+        if replay_window is not None and not REPLAY_WINDOW_RE.fullmatch(replay_window):
+            raise BadRequest(
+                f"Invalid replay_window '{replay_window}': expected a number and a unit s, m, h or d, like 7d"
+            )
+        record = self.require(who, transform_id, live=True)
+        if version in LATEST_VERSION:
+            number = record["version"]
+        elif version in record["versions"]:
+            number = int(version)
+        else:
+            raise NotFound(f"Version '{version}' not found for transform '{transform_id}'")
+        now = self.clock()
+        record["job"] = jobs.deploy(transform_id, job_type, number, replay_window, now, self.timing.status_delay)
+        self.repo.replace(TABLE, record)
+        return {
+            "transform_id": transform_id,
+            "job_name": record["job"]["name"],
+            "job_type": job_type,
+            "version_id": str(number),
+            "replay_window": replay_window,
+            "status": jobs.current(record["job"], now),
+        }
+
+    def delete(self, who: Principal, transform_id: str, *, wait: bool = True) -> Record:
+        record = self.require(who, transform_id, live=True)
+        ensure_unused(self.repo, who, TABLE, transform_id)
+        now = self.clock()
+        record["job"] = jobs.stop(record.get("job"), now)
+        deleted = mark_deleted(record, now, 0.0 if wait else self.timing.delete_delay)
+        return self.repo.replace(TABLE, deleted)
+
+    # ---- presentation ------------------------------------------------------
+
+    def present(self, record: Record, *, secret_returned: bool) -> dict:
+        now = self.clock()
+        job = record.get("job")
+        return {
+            "id": record["id"],
+            "name": record["name"],
+            "transform_type": record["transform_type"],
+            "status": jobs.current(job, now),
+            "config": self.box.shown_config(record["config"], record.get("secret_keys", []),
+                                            secret_returned=secret_returned),
+            "implementation": record["implementation"],
+            "version": record["version"],
+            "topic_ids": record["topic_ids"],
+            "topics": [],
+            "created_at": record["created_at"],
+            "updated_at": record["updated_at"],
+            "start_time": jobs.start_time(job, now),
+            "tags": record["tags"],
+            "created_from": record.get("created_from"),
+            "tenant_id": record["tenant_id"],
+            "service_id": record["service_id"],
+            "sub_id": record["sub_id"],
+        }
+
+    @staticmethod
+    def _present_version(transform_id: str, version: Record) -> dict:
+        return {
+            "transform_id": transform_id,
+            "version_id": version["version_id"],
+            "description": version["description"],
+            "implementation": version["implementation"],
+            "config": version["config"],
+        }
+
+    # ---- rules -------------------------------------------------------------
+
+    def _plugin(self, transform_type: str) -> Plugin:
+        plugin = self.plugins.get(TABLE, transform_type)
+        if plugin is None:
+            known = ", ".join(p.code for p in self.plugins.all(TABLE))
+            raise BadRequest(f"Unknown transform type '{transform_type}'; available: {known}")
+        return plugin
+
+    @staticmethod
+    def _name_of(config: dict) -> str:
+        name = config.get(NAME_KEY)
+        if not isinstance(name, str) or not name.strip():
+            raise BadRequest(f'"{NAME_KEY}" must be a non-empty string')
+        return name
+
+    def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
+        clash = self.repo.find(
+            TABLE,
+            lambda r: is_live(r) and r["name"] == name and r["id"] != own_id
+            and r["tenant_id"] == who.tenant_id and r["service_id"] == who.service_id,
+        )
+        if clash:
+            raise Conflict(f"Transform with name '{name}' already exists")
+
+    def _sealed(self, plugin: Plugin, config: dict) -> Record:
+        secret_keys = sorted(plugin.secret_keys() & config.keys())
+        return {"config": self.box.seal_config(config, secret_keys), "secret_keys": secret_keys}
+
+    def _with_version(self, record: Record, implementation: dict | None, *, description: str | None = None,
+                      config: dict | None = None, version_id: str | None = None) -> Record:
+        """The record with a new (or replaced) implementation version, made current."""
+        versions = dict(record["versions"])
+        number = int(version_id) if version_id else max(map(int, versions), default=0) + 1
+        versions[str(number)] = {
+            "version_id": str(number),
+            "description": description,
+            "implementation": implementation,
+            "config": config,
+            "created_at": iso_now(self.clock()),
+        }
+        return {**record, "versions": versions, "version": number, "implementation": implementation}

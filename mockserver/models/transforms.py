@@ -1,0 +1,92 @@
+"""Bodies of /transforms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from mockserver.models.common import Body
+
+OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
+
+
+class TransformCreate(Body):
+    transform: str = Field(min_length=1)
+    config: dict[str, Any]
+    created_from: str | None = None
+    tags: list[str] | None = None
+
+
+class TransformUpdate(Body):
+    """``PUT /transforms/{id}``: the id comes from the path; one in the body must match it."""
+
+    id: str | None = Field(default=None, pattern=OBJECT_ID_PATTERN)
+    transform: str = Field(min_length=1)
+    config: dict[str, Any]
+    implementation: dict[str, Any] | None = None
+    tags: list[str] | None = None
+
+
+class TransformUpdateWithId(TransformUpdate):
+    """``PUT /transforms``: the id is in the body (what the provider sends)."""
+
+    id: str = Field(pattern=OBJECT_ID_PATTERN)
+
+
+class ImplementationUpdate(Body):
+    transform_id: str | None = None
+    implementation: dict[str, Any]
+    version_id: str | None = None
+    description: str | None = None
+    config: dict[str, Any] | None = None
+
+
+class TransformEntity(BaseModel):
+    id: str
+    name: str
+    transform_type: str
+    status: str
+    config: dict[str, Any]
+    implementation: dict[str, Any] | None
+    version: int
+    topic_ids: list[str]
+    # Always topic names here: the mock derives no topics for transforms (see domain/transforms.py).
+    topics: list[str]
+    created_at: str
+    updated_at: str
+    start_time: str | None
+    tags: list[str]
+    created_from: str | None
+    tenant_id: str
+    service_id: str
+    sub_id: str
+
+
+class ImplementationVersion(BaseModel):
+    transform_id: str
+    version_id: str
+    description: str | None
+    implementation: dict[str, Any] | None
+    config: dict[str, Any] | None
+
+
+class ImplementationDetails(BaseModel):
+    transform_id: str
+    impl_versions: dict[str, ImplementationVersion]
+
+
+class DeployResult(BaseModel):
+    transform_id: str
+    job_name: str
+    job_type: str
+    version_id: str
+    replay_window: str | None
+    status: str
+
+
+class JobStatus(BaseModel):
+    id: str
+    job_name: str
+    status: str
+    start_time: str | None
