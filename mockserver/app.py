@@ -12,11 +12,12 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.connectors import ConnectorService, Timing
+from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicStore
-from mockserver.http import auth, connectors
+from mockserver.http import auth, connectors, pipelines
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -35,6 +36,7 @@ class Backend:
     topics: TopicStore
     clock: Callable[[], float]
     connectors: dict[str, ConnectorService] = field(default_factory=dict)
+    pipelines: PipelineService = field(init=False)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
@@ -56,6 +58,7 @@ class Backend:
             backend.connectors[entity_type] = ConnectorService(
                 entity_type, repo, backend.plugins, backend.box, backend.topics, clock, timing
             )
+        backend.pipelines = PipelineService(repo, clock, timing)
         return backend
 
 
@@ -87,6 +90,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         *auth.routes,
         *connectors.connector_routes("sources"),
         *connectors.connector_routes("destinations"),
+        *pipelines.routes,
     ]
 
     @contextlib.asynccontextmanager
