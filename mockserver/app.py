@@ -16,8 +16,8 @@ from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
 from mockserver.domain.tenancy import Directory, TokenService
-from mockserver.domain.topics import TopicStore
-from mockserver.http import auth, connectors, pipelines
+from mockserver.domain.topics import TopicService, TopicStore
+from mockserver.http import auth, connectors, pipelines, topics
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -37,6 +37,7 @@ class Backend:
     clock: Callable[[], float]
     connectors: dict[str, ConnectorService] = field(default_factory=dict)
     pipelines: PipelineService = field(init=False)
+    topic_service: TopicService = field(init=False)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
@@ -59,6 +60,7 @@ class Backend:
                 entity_type, repo, backend.plugins, backend.box, backend.topics, clock, timing
             )
         backend.pipelines = PipelineService(repo, clock, timing)
+        backend.topic_service = TopicService(repo, backend.topics, backend.plugins, clock)
         return backend
 
 
@@ -91,6 +93,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         *connectors.connector_routes("sources"),
         *connectors.connector_routes("destinations"),
         *pipelines.routes,
+        *topics.routes,
     ]
 
     @contextlib.asynccontextmanager

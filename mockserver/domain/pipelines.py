@@ -16,7 +16,7 @@ from mockserver.domain.connectors import Timing
 from mockserver.domain.records import (
     Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
-from mockserver.domain.references import PIPELINES, check_tag_ids
+from mockserver.domain.references import PIPELINES, check_tag_ids, find_live
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, Conflict, NotFound
 from mockserver.store import Repository
@@ -34,16 +34,6 @@ class PipelineInput:
     topic_auto_discovery_transforms: list[dict[str, Any]] = field(default_factory=list)
     tags: list[str] | None = None
     created_from: str | None = None
-
-
-def live_entity(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
-    """A live (not deleted) record of the caller's tenant and service, else None."""
-    record = repo.get(table, entity_id)
-    if record is None or not is_live(record):
-        return None
-    if record.get("tenant_id") != who.tenant_id or record.get("service_id") != who.service_id:
-        return None
-    return record
 
 
 @dataclass
@@ -176,7 +166,7 @@ class PipelineService:
         }
 
     def _require_ref(self, who: Principal, table: str, label: str, entity_id: str) -> Record:
-        record = live_entity(self.repo, table, who, entity_id)
+        record = find_live(self.repo, table, who, entity_id)
         if record is None:
             raise BadRequest(f"{label} {entity_id} not found")
         return record
