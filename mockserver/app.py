@@ -12,12 +12,13 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.connectors import ConnectorService, Timing
+from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
 from mockserver.domain.tenancy import Directory, TokenService
-from mockserver.domain.topics import TopicStore
+from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
-from mockserver.http import auth, connectors, transforms
+from mockserver.http import auth, connectors, pipelines, topics, transforms
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -36,7 +37,9 @@ class Backend:
     topics: TopicStore
     clock: Callable[[], float]
     connectors: dict[str, ConnectorService] = field(default_factory=dict)
-    transforms: TransformService | None = None
+    transforms: TransformService = field(init=False)
+    pipelines: PipelineService = field(init=False)
+    topic_service: TopicService = field(init=False)
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
@@ -59,6 +62,8 @@ class Backend:
                 entity_type, repo, backend.plugins, backend.box, backend.topics, clock, timing
             )
         backend.transforms = TransformService(repo, backend.plugins, backend.box, clock, timing)
+        backend.pipelines = PipelineService(repo, clock, timing)
+        backend.topic_service = TopicService(repo, backend.topics, backend.plugins, clock)
         return backend
 
 
@@ -91,6 +96,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         *connectors.connector_routes("sources"),
         *connectors.connector_routes("destinations"),
         *transforms.routes,
+        *pipelines.routes,
+        *topics.routes,
     ]
 
     @contextlib.asynccontextmanager

@@ -23,6 +23,12 @@ def _in_scope(record: Record, who: Principal) -> bool:
     return record.get("tenant_id") == who.tenant_id and record.get("service_id") == who.service_id
 
 
+def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
+    """A live (not deleted) record of the caller's tenant and service, else None."""
+    record = repo.get(table, entity_id)
+    return record if record is not None and is_live(record) and _in_scope(record, who) else None
+
+
 def check_tag_ids(repo: Repository, who: Principal, tag_ids: Iterable[str] | None) -> None:
     """400 naming every tag id that is not a live tag of the caller (or a system tag)."""
     wanted = list(dict.fromkeys(tag_ids or []))

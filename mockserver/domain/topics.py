@@ -1,9 +1,21 @@
-"""Topic entities: the Kafka topics an entity writes to, kept in the ``topics`` table."""
+"""Topic entities: the Kafka topics an entity writes to, kept in the ``topics`` table.
+
+``TopicStore`` keeps the topics of an entity in step with its config; ``TopicService``
+serves the ``/topics`` API over them.
+"""
 
 from __future__ import annotations
 
-from mockserver.domain.records import Record, iso_now, is_live, mark_deleted, new_id, owned_by
+import hashlib
+from dataclasses import dataclass, field
+
+from mockserver.domain.plugins import PluginRegistry
+from mockserver.domain.records import (
+    Clock, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+)
+from mockserver.domain.references import check_tag_ids, find_live
 from mockserver.domain.tenancy import Principal
+from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
 
 TABLE = "topics"
@@ -51,3 +63,176 @@ class TopicStore:
     def drop_all(self, entity_id: str, now: float) -> None:
         for topic in self.owned(entity_id):
             self._repo.replace(TABLE, mark_deleted(topic, now, 0))
+
+
+# ---- the /topics API ------------------------------------------------------------
+
+ENTITY_TYPES = ("sources", "destinations", "transforms")
+RETENTION_MS = 7 * 24 * 3600 * 1000
+AVRO_CONVERTER = "io.confluent.connect.avro.AvroConverter"
+# Source connectors write Avro through the schema registry.
+SERIALIZATION = {
+    "key_format": "avro",
+    "value_format": "avro",
+    "key_converter": AVRO_CONVERTER,
+    "value_converter": AVRO_CONVERTER,
+    "schema_registry_enabled": True,
+}
+
+
+@dataclass(frozen=True)
+class TopicFilters:
+    entity_type: str | None = None
+    entity_ids: list[str] | None = None
+    partial_name: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricsQuery:
+    """One entity of a table-metrics request: whose topics, and which of them."""
+
+    entity_id: str
+    entity_type: str
+    topic_ids: list[str] = field(default_factory=list)
+    topic_db_ids: list[str] = field(default_factory=list)
+
+
+def _figure(modulo: int, *parts: str) -> int:
+    """A stable pseudo-random number in [0, modulo) derived from ``parts``: same ids, same numbers."""
+    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
+    return int.from_bytes(digest[:8], "big") % modulo
+
+
+def topic_metrics(entity_id: str, topic_id: str) -> dict:
+    messages_in = 10_000 + _figure(5_000_000, "in", entity_id, topic_id)
+    lag = _figure(min(messages_in, 2_000), "lag", entity_id, topic_id)
+    record_bytes = 200 + _figure(1_800, "size", entity_id, topic_id)
+    return {
+        "messages_in": messages_in,
+        "messages_out": messages_in - lag,
+        "bytes_in": messages_in * record_bytes,
+        "bytes_out": (messages_in - lag) * record_bytes,
+        "lag": lag,
+        "avg_latency_ms": round(20 + _figure(48_000, "latency", entity_id, topic_id) / 100, 2),
+    }
+
+
+@dataclass
+class TopicService:
+    """Reads and changes of topic entities, scoped to the caller."""
+
+    repo: Repository
+    store: TopicStore
+    plugins: PluginRegistry
+    clock: Clock
+
+    # ---- reads -------------------------------------------------------------
+
+    def find(self, who: Principal, filters: TopicFilters = TopicFilters()) -> list[Record]:
+        now = self.clock()
+        ids = set(filters.entity_ids) if filters.entity_ids else None
+        needle = (filters.partial_name or "").lower()
+        return self.repo.find(TABLE, lambda t: (
+            is_visible(t, who, now)
+            and (filters.entity_type is None or t["entity_type"] == filters.entity_type)
+            and (ids is None or t["entity_id"] in ids)
+            and needle in t["name"].lower()
+        ))
+
+    def require(self, who: Principal, ref: str) -> Record:
+        """A topic by id or, since the provider's topic resource passes Kafka names, by its name."""
+        record = self.repo.get(TABLE, ref)
+        if record is not None and is_visible(record, who, self.clock()):
+            return record
+        named = [t for t in self.find(who) if t["name"] == ref]
+        if len(named) > 1:
+            raise BadRequest(f"Topic name '{ref}' matches {len(named)} topics; use the topic id")
+        if not named:
+            raise NotFound(f"Topic {ref} not found")
+        return named[0]
+
+    # ---- writes ------------------------------------------------------------
+
+    def update(self, who: Principal, ref: str, partition_count: int | None, tags: list[str] | None) -> Record:
+        topic = self.require(who, ref)
+        if partition_count is not None:
+            if partition_count < topic["partitions"]:
+                raise BadRequest(
+                    f"Topic '{topic['name']}' has {topic['partitions']} partitions; Kafka partitions "
+                    f"can only grow, so {partition_count} is not allowed"
+                )
+            topic["partitions"] = partition_count
+        if tags is not None:
+            check_tag_ids(self.repo, who, tags)
+            topic["tags"] = list(tags)
+        topic["updated_timestamp"] = iso_now(self.clock())
+        return self.repo.replace(TABLE, topic)
+
+    def delete(self, who: Principal, ref: str) -> Record:
+        topic = self.require(who, ref)
+        now = self.clock()
+        self.repo.replace(TABLE, mark_deleted(topic, now, 0))
+        # The owning entity lists its topics; keep that list in step with the topics table.
+        owner = self.repo.get(topic["entity_type"], topic["entity_id"])
+        if owner is not None and topic["id"] in owner.get("topic_ids", []):
+            keep = [(i, n) for i, n in zip(owner["topic_ids"], owner["topics"]) if i != topic["id"]]
+            owner["topic_ids"], owner["topics"] = [i for i, _ in keep], [n for _, n in keep]
+            self.repo.replace(topic["entity_type"], owner)
+        return topic
+
+    # ---- presentation ------------------------------------------------------
+
+    def present(self, topic: Record, *, detailed: bool = True) -> dict:
+        return {
+            "id": topic["id"],
+            "name": topic["name"],
+            "prefix": topic["prefix"],
+            "entity": self._entity(topic),
+            "serialization": SERIALIZATION,
+            "kafka": {
+                "partitions": {"count": topic["partitions"]},
+                "configs": {"retention.ms": RETENTION_MS, "cleanup.policy": "delete"},
+            } if detailed else None,
+            "tags": topic.get("tags", []),
+            "created_timestamp": topic["created_timestamp"],
+        }
+
+    def present_details(self, topic: Record) -> dict:
+        """The ``/topics/details`` item: the topic with its message counts."""
+        last_7d = _figure(3_000_000, "7d", topic["id"])
+        return {
+            "id": topic["id"],
+            "name": topic["name"],
+            "entity": self._entity(topic),
+            "prefix": topic["prefix"],
+            "serialization": SERIALIZATION,
+            "messages_7d": last_7d,
+            "messages_30d": last_7d * 4 + _figure(1_000_000, "30d", topic["id"]),
+        }
+
+    def table_metrics(self, who: Principal, queries: list[MetricsQuery]) -> dict[str, dict[str, dict]]:
+        """``{entity_id: {topic_id: metrics}}`` for the entities the caller can see; others are left out."""
+        result: dict[str, dict[str, dict]] = {}
+        for query in queries:
+            if find_live(self.repo, query.entity_type, who, query.entity_id) is None:
+                continue
+            topic_ids = query.topic_ids or query.topic_db_ids or [
+                t["name"] for t in self.store.owned(query.entity_id)
+            ]
+            result[query.entity_id] = {tid: topic_metrics(query.entity_id, tid) for tid in topic_ids}
+        return result
+
+    def _entity(self, topic: Record) -> dict:
+        owner = self.repo.get(topic["entity_type"], topic["entity_id"]) or {}
+        connector = owner.get("connector") or owner.get("transform_type")
+        plugin = self.plugins.get(topic["entity_type"], connector) if connector else None
+        siblings = self.store.owned(topic["entity_id"])
+        return {
+            "entity_type": topic["entity_type"],
+            "entity_id": topic["entity_id"],
+            "name": owner.get("name"),
+            "connector": connector,
+            "display_name": plugin.display_name if plugin else connector,
+            "topic_ids": [t["name"] for t in siblings],
+            "topic_db_ids": [t["id"] for t in siblings],
+        }

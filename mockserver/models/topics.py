@@ -1,0 +1,111 @@
+"""Bodies of /topics."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field, model_validator
+
+from mockserver.models.common import Body
+
+EntityType = Literal["sources", "destinations", "transforms"]
+
+
+class TopicUpdatePayload(Body):
+    partition_count: int | None = Field(default=None, ge=1)
+    tags: list[str] | None = None
+
+    @model_validator(mode="after")
+    def _one_of_them(self) -> "TopicUpdatePayload":
+        if self.partition_count is None and self.tags is None:
+            raise ValueError("at least one of partition_count or tags is required")
+        return self
+
+
+class TopicUpdateRequest(Body):
+    payload: TopicUpdatePayload
+
+
+class MetricsEntity(Body):
+    id: str = Field(min_length=1)
+    entity_type: EntityType
+    connector: str | None = None
+    topic_ids: list[str] | None = None
+    topic_db_ids: list[str] | None = None
+
+
+class TableMetricsRequest(Body):
+    entities: list[MetricsEntity]
+    timestamp_from: str | None = None
+    timestamp_to: str | None = None
+    time_type: str | None = None
+    time_interval: int | None = Field(default=None, ge=1)
+    time_unit: str | None = None
+
+
+class TopicEntityRef(BaseModel):
+    entity_type: str
+    entity_id: str
+    name: str | None
+    connector: str | None
+    display_name: str | None
+    topic_ids: list[str]
+    topic_db_ids: list[str]
+
+
+class TopicSerialization(BaseModel):
+    key_format: str
+    value_format: str
+    key_converter: str | None
+    value_converter: str | None
+    schema_registry_enabled: bool
+
+
+class TopicPartitions(BaseModel):
+    count: int
+
+
+class TopicKafka(BaseModel):
+    partitions: TopicPartitions
+    configs: dict[str, int | str]
+
+
+class Topic(BaseModel):
+    id: str
+    name: str
+    prefix: str
+    entity: TopicEntityRef
+    serialization: TopicSerialization
+    kafka: TopicKafka | None
+    tags: list[str]
+    created_timestamp: str
+
+
+class TopicDetails(BaseModel):
+    id: str
+    name: str
+    entity: TopicEntityRef
+    prefix: str
+    serialization: TopicSerialization
+    messages_7d: int
+    messages_30d: int
+
+
+class TopicDetailsPage(BaseModel):
+    page: int
+    page_size: int
+    total: int
+    has_next: bool
+    result: list[TopicDetails]
+
+
+class TopicMetrics(BaseModel):
+    messages_in: int
+    messages_out: int
+    bytes_in: int
+    bytes_out: int
+    lag: int
+    avg_latency_ms: float
+
+
+TableMetrics = dict[str, dict[str, TopicMetrics]]
