@@ -14,9 +14,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from mockserver.domain.connectors import ConnectorService, Timing
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
+from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicStore
-from mockserver.http import auth, connectors
+from mockserver.http import auth, connectors, tags
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -34,6 +35,7 @@ class Backend:
     box: SecretBox
     topics: TopicStore
     clock: Callable[[], float]
+    tags: TagService
     connectors: dict[str, ConnectorService] = field(default_factory=dict)
 
     @classmethod
@@ -50,7 +52,9 @@ class Backend:
             box=SecretBox(key),
             topics=TopicStore(repo),
             clock=clock,
+            tags=TagService(repo, clock),
         )
+        backend.tags.seed_system_tags(settings.fixtures / "tags.json")
         timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
         for entity_type in ("sources", "destinations"):
             backend.connectors[entity_type] = ConnectorService(
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         *auth.routes,
         *connectors.connector_routes("sources"),
         *connectors.connector_routes("destinations"),
+        *tags.routes,
     ]
 
     @contextlib.asynccontextmanager

@@ -110,3 +110,12 @@ def path_id(request: Request, name: str = "id") -> str:
         raise Unprocessable([{"loc": ["path", name], "msg": "Input should be a 24-character hex ObjectId",
                               "type": "string_pattern_mismatch"}])
     return value
+
+
+def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
+    """A query parameter that must be one of ``choices`` (422 otherwise), as a FastAPI enum would."""
+    raw = request.query_params.get(name)
+    if raw is None or raw in choices:
+        return raw
+    allowed = ", ".join(f"'{c}'" for c in choices)
+    raise _invalid_query(name, f"Input should be {allowed}", "enum")
