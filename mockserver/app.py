@@ -12,13 +12,16 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.domain.connectors import ConnectorService, Timing
+from mockserver.domain.credentials import CredentialService
+from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
+from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
-from mockserver.http import auth, connectors, pipelines, topics, transforms
+from mockserver.http import auth, connectors, credentials, kafka_users, pipelines, tags, topics, transforms
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -36,6 +39,9 @@ class Backend:
     box: SecretBox
     topics: TopicStore
     clock: Callable[[], float]
+    tags: TagService
+    kafka_users: KafkaUserService
+    credentials: CredentialService
     connectors: dict[str, ConnectorService] = field(default_factory=dict)
     transforms: TransformService = field(init=False)
     pipelines: PipelineService = field(init=False)
@@ -46,16 +52,22 @@ class Backend:
         repo = Repository(settings.db)
         key = settings.secret_key or (ephemeral_key() if settings.in_memory else load_or_create_key(settings.db))
         directory = Directory.load(settings.fixtures / "tenants.json")
+        tokens = TokenService(directory, settings.token_ttl, clock)
         backend = cls(
             settings=settings,
             repo=repo,
             directory=directory,
-            tokens=TokenService(directory, settings.token_ttl, clock),
+            tokens=tokens,
             plugins=PluginRegistry.load(settings.fixtures / "plugins"),
             box=SecretBox(key),
             topics=TopicStore(repo),
             clock=clock,
+            tags=TagService(repo, clock),
+            kafka_users=KafkaUserService(repo, clock),
+            credentials=CredentialService(repo, directory, tokens, clock),
         )
+        backend.tags.seed_system_tags(settings.fixtures / "tags.json")
+        directory.extra_lookups.append(backend.credentials.lookup)
         timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
         for entity_type in ("sources", "destinations"):
             backend.connectors[entity_type] = ConnectorService(
@@ -93,11 +105,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     backend = Backend.build(settings, clock)
     routes = [
         *auth.routes,
+        *credentials.routes,
         *connectors.connector_routes("sources"),
         *connectors.connector_routes("destinations"),
         *transforms.routes,
         *pipelines.routes,
         *topics.routes,
+        *tags.routes,
+        *kafka_users.routes,
     ]
 
     @contextlib.asynccontextmanager

@@ -20,7 +20,7 @@ import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
@@ -110,6 +110,11 @@ class Repository:
         with self._lock:
             matches = [doc for doc in self._db.table(table).all() if predicate(doc)]
             return len(matches), [copy.deepcopy(dict(doc)) for doc in matches[start:stop]]
+
+    def replace_many(self, table: str, records: Iterable[Record]) -> None:
+        with self._lock:
+            for record in records:
+                self.replace(table, record)
 
     def close(self) -> None:
         self._db.close()

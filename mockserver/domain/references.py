@@ -29,14 +29,17 @@ def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> R
     return record if record is not None and is_live(record) and _in_scope(record, who) else None
 
 
+def tag_visible(tag: Record, who: Principal) -> bool:
+    """A live tag of the caller's tenant and service, or a live system tag."""
+    return is_live(tag) and bool(tag.get("system") or _in_scope(tag, who))
+
+
 def check_tag_ids(repo: Repository, who: Principal, tag_ids: Iterable[str] | None) -> None:
     """400 naming every tag id that is not a live tag of the caller (or a system tag)."""
     wanted = list(dict.fromkeys(tag_ids or []))
     if not wanted:
         return
-    known = {
-        t["id"] for t in repo.find(TAGS, lambda t: is_live(t) and (t.get("system") or _in_scope(t, who)))
-    }
+    known = {t["id"] for t in repo.find(TAGS, lambda t: tag_visible(t, who))}
     missing = [tag_id for tag_id in wanted if tag_id not in known]
     if missing:
         raise BadRequest(f"Tag not found: {', '.join(missing)}")

@@ -6,6 +6,8 @@ TinyDB file) and shown masked unless the caller asks for ``secret_returned``.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 from pathlib import Path
@@ -82,3 +84,24 @@ def load_or_create_key(db_path: str) -> str:
 
 def ephemeral_key() -> str:
     return Fernet.generate_key().decode()
+
+
+# ---- one-way hashes for passwords and client secrets ----------------------------
+
+_HASH_SCHEME = "pbkdf2_sha256"
+_HASH_ROUNDS = 60_000
+
+
+def hash_secret(secret: str) -> str:
+    """A salted PBKDF2 hash; only the hash is stored, so the secret cannot be read back."""
+    salt = os.urandom(16)
+    digest = hashlib.pbkdf2_hmac("sha256", secret.encode(), salt, _HASH_ROUNDS)
+    return f"{_HASH_SCHEME}${_HASH_ROUNDS}${salt.hex()}${digest.hex()}"
+
+
+def verify_secret(secret: str, stored: str) -> bool:
+    scheme, rounds, salt, digest = stored.split("$")
+    if scheme != _HASH_SCHEME:
+        return False
+    candidate = hashlib.pbkdf2_hmac("sha256", secret.encode(), bytes.fromhex(salt), int(rounds))
+    return hmac.compare_digest(candidate.hex(), digest)

@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from mockserver.domain.secrets import verify_secret
 from mockserver.errors import Forbidden, Unauthorized
 
 READ, WRITE, CROSS_TENANT = "read", "write", "cross_tenant"
@@ -34,8 +35,15 @@ class Credential:
     secret: str
     tenant_id: str
     service_id: str
-    roles: tuple[str, ...]
+    roles: tuple[str, ...]  # role keys
     description: str = ""
+    # Credentials created through the API keep only a hash of their secret (``secret`` is empty).
+    secret_hash: str = ""
+
+    def verify(self, secret: str) -> bool:
+        if self.secret_hash:
+            return verify_secret(secret, self.secret_hash)
+        return hmac.compare_digest(self.secret.encode(), secret.encode())
 
 
 @dataclass(frozen=True)
@@ -154,7 +162,7 @@ class TokenService:
 
     def issue(self, client_id: str, secret: str) -> IssuedToken:
         credential = self._directory.credential(client_id)
-        if credential is None or not hmac.compare_digest(credential.secret.encode(), secret.encode()):
+        if credential is None or not credential.verify(secret):
             raise Unauthorized("Invalid client_id or secret")
         expires_at = self._clock() + self._ttl
         token = secrets.token_urlsafe(32)

@@ -121,3 +121,12 @@ def query_id(request: Request, name: str = "id") -> str:
     if value is None:
         raise _invalid_query(name, "Field required", "missing")
     return _object_id(value, "query", name)
+
+
+def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
+    """A query parameter that must be one of ``choices`` (422 otherwise), as a FastAPI enum would."""
+    raw = request.query_params.get(name)
+    if raw is None or raw in choices:
+        return raw
+    allowed = ", ".join(f"'{c}'" for c in choices)
+    raise _invalid_query(name, f"Input should be {allowed}", "enum")

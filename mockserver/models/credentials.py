@@ -1,0 +1,34 @@
+"""Bodies of /auth/roles and /auth/client-credentials."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from mockserver.models.common import Body
+
+
+class Role(BaseModel):
+    id: str
+    key: str
+    name: str
+    description: str
+
+
+class ClientCredentialRequest(Body):
+    role_ids: list[str] = Field(min_length=1)
+    description: str | None = None
+    service_id: str | None = None
+    created_from: str | None = None
+
+
+class ClientCredential(BaseModel):
+    client_id: str
+    description: str
+    created_at: str | None
+    roles: list[Role]
+    service_id: str
+
+
+class CreatedClientCredential(ClientCredential):
+    # Shown in this response only; the server keeps a hash.
+    secret: str
