@@ -10,11 +10,11 @@ from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
     Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
-from mockserver.domain.references import check_tag_ids, ensure_unused
+from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
 from mockserver.domain.tenancy import Principal
 from mockserver.domain.topics import TopicStore, source_topic_names
-from mockserver.errors import BadRequest, Conflict, NotFound
+from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
 
 SINGULAR = {"sources": "Source", "destinations": "Destination"}
@@ -71,6 +71,12 @@ class ConnectorService:
         return record
 
     def find(self, who: Principal, filters: Filters = Filters()) -> list[Record]:
+        return self.repo.find(self.entity_type, self._matcher(who, filters))
+
+    def list(self, who: Principal, page: Page, filters: Filters = Filters()) -> tuple[int, list[Record]]:
+        return self.repo.select(self.entity_type, self._matcher(who, filters), *page.bounds)
+
+    def _matcher(self, who: Principal, filters: Filters):
         now = self.clock()
         needle = (filters.partial_name or "").lower()
         ids = set(filters.ids) if filters.ids else None
@@ -86,17 +92,13 @@ class ConnectorService:
                 and (statuses is None or lifecycle.current(r["status"], now).lower() in statuses)
             )
 
-        return self.repo.find(self.entity_type, matches)
-
-    def list(self, who: Principal, page: Page, filters: Filters = Filters()) -> tuple[int, list[Record]]:
-        found = self.find(who, filters)
-        return len(found), page.slice(found)
+        return matches
 
     # ---- writes ------------------------------------------------------------
 
     async def create(self, who: Principal, data: ConnectorInput) -> Record:
         plugin = self._plugin(data.connector)
-        self._check_name_free(who, data.name, None)
+        ensure_name_free(self.repo, self.entity_type, who, data.name, None, self._singular)
         check_tag_ids(self.repo, who, data.tags)
         entity_id = new_id()
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=None)
@@ -125,7 +127,7 @@ class ConnectorService:
                 f"(it is '{existing['connector']}', the request says '{data.connector}')"
             )
         plugin = self._plugin(data.connector)
-        self._check_name_free(who, data.name, entity_id)
+        ensure_name_free(self.repo, self.entity_type, who, data.name, entity_id, self._singular)
         check_tag_ids(self.repo, who, data.tags)
         old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
@@ -209,15 +211,6 @@ class ConnectorService:
             known = ", ".join(p.code for p in self.plugins.all(self.entity_type))
             raise BadRequest(f"Unknown connector '{code}' for {self.entity_type}; available: {known}")
         return plugin
-
-    def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
-        clash = self.repo.find(
-            self.entity_type,
-            lambda r: is_live(r) and r["name"] == name and r["id"] != own_id
-            and r["tenant_id"] == who.tenant_id and r["service_id"] == who.service_id,
-        )
-        if clash:
-            raise Conflict(f"{self._singular} with name '{name}' already exists")
 
     def _check_unique_rules(self, who: Principal, plugin: Plugin, config: dict, own_id: str | None) -> None:
         for rule in plugin.unique_per_tenant:

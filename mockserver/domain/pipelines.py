@@ -16,9 +16,9 @@ from mockserver.domain.connectors import Timing
 from mockserver.domain.records import (
     Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
-from mockserver.domain.references import PIPELINES, check_tag_ids, find_live
+from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free, find_live
 from mockserver.domain.tenancy import Principal
-from mockserver.errors import BadRequest, Conflict, NotFound
+from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
 
 
@@ -59,13 +59,13 @@ class PipelineService:
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
         now = self.clock()
         needle = (partial_name or "").lower()
-        found = self.repo.find(PIPELINES, lambda p: is_visible(p, who, now) and needle in p["name"].lower())
-        return len(found), page.slice(found)
+        return self.repo.select(PIPELINES, lambda p: is_visible(p, who, now) and needle in p["name"].lower(),
+                                *page.bounds)
 
     # ---- writes ------------------------------------------------------------
 
     def create(self, who: Principal, data: PipelineInput) -> Record:
-        self._check_name_free(who, data.name, None)
+        ensure_name_free(self.repo, PIPELINES, who, data.name, None, "Pipeline")
         now = self.clock()
         record: Record = {
             "id": new_id(),
@@ -81,7 +81,7 @@ class PipelineService:
 
     def update(self, who: Principal, pipeline_id: str, data: PipelineInput) -> Record:
         existing = self.require(who, pipeline_id)
-        self._check_name_free(who, data.name, pipeline_id)
+        ensure_name_free(self.repo, PIPELINES, who, data.name, pipeline_id, "Pipeline")
         record = {
             **existing,
             **self._resolve(who, data),
@@ -118,15 +118,6 @@ class PipelineService:
         }
 
     # ---- rules -------------------------------------------------------------
-
-    def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
-        clash = self.repo.find(
-            PIPELINES,
-            lambda p: is_live(p) and p["name"] == name and p["id"] != own_id
-            and p["tenant_id"] == who.tenant_id and p["service_id"] == who.service_id,
-        )
-        if clash:
-            raise Conflict(f"Pipeline with name '{name}' already exists")
 
     def _resolve(self, who: Principal, data: PipelineInput) -> Record:
         """The stored form of the request's references, after checking each one exists."""

@@ -29,9 +29,13 @@ def owned_by(who: Principal) -> Record:
     return {"tenant_id": who.tenant_id, "service_id": who.service_id, "sub_id": who.sub_id}
 
 
+def in_scope(record: Record, who: Principal) -> bool:
+    return record.get("tenant_id") == who.tenant_id and record.get("service_id") == who.service_id
+
+
 def is_visible(record: Record, who: Principal, now: float) -> bool:
     """In the caller's tenant and service, and not deleted (or still in its delete grace time)."""
-    if record.get("tenant_id") != who.tenant_id or record.get("service_id") != who.service_id:
+    if not in_scope(record, who):
         return False
     return not record.get("deleted") or now < record.get("visible_until", 0)
 
@@ -50,8 +54,14 @@ class Page:
     page_size: int = 10
 
     def slice(self, items: list) -> list:
+        start, stop = self.bounds
+        return items[start:stop]
+
+    @property
+    def bounds(self) -> tuple[int, int]:
+        """The ``[start, stop)`` of this page in the full list."""
         start = (self.page - 1) * self.page_size
-        return items[start:start + self.page_size]
+        return start, start + self.page_size
 
 
 def envelope(page: Page, total: int, result: Iterable[Any]) -> dict:

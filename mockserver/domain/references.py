@@ -1,4 +1,4 @@
-"""Rules that cross entity types: tag ids must exist, and an entity a pipeline uses cannot go.
+"""Rules that cross entity types: unique names, tag ids must exist, an entity a pipeline uses cannot go.
 
 Record shapes this module relies on:
 - ``tags`` table: ``{id, name, system: bool, tenant_id, service_id, deleted}``; a
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from mockserver.domain.records import Record, is_live
+from mockserver.domain.records import Record, in_scope, is_live
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, Conflict
 from mockserver.store import Repository
@@ -19,19 +19,23 @@ from mockserver.store import Repository
 TAGS, PIPELINES = "tags", "pipelines"
 
 
-def _in_scope(record: Record, who: Principal) -> bool:
-    return record.get("tenant_id") == who.tenant_id and record.get("service_id") == who.service_id
+def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None,
+                     label: str) -> None:
+    """409 when another live entity of the table has this name in the caller's tenant and service."""
+    clash = repo.find(table, lambda r: is_live(r) and r["name"] == name and r["id"] != own_id and in_scope(r, who))
+    if clash:
+        raise Conflict(f"{label} with name '{name}' already exists")
 
 
 def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
     """A live (not deleted) record of the caller's tenant and service, else None."""
     record = repo.get(table, entity_id)
-    return record if record is not None and is_live(record) and _in_scope(record, who) else None
+    return record if record is not None and is_live(record) and in_scope(record, who) else None
 
 
 def tag_visible(tag: Record, who: Principal) -> bool:
     """A live tag of the caller's tenant and service, or a live system tag."""
-    return is_live(tag) and bool(tag.get("system") or _in_scope(tag, who))
+    return is_live(tag) and bool(tag.get("system") or in_scope(tag, who))
 
 
 def check_tag_ids(repo: Repository, who: Principal, tag_ids: Iterable[str] | None) -> None:
@@ -58,7 +62,7 @@ def _uses(pipeline: Record, entity_type: str, entity_id: str) -> bool:
 def ensure_unused(repo: Repository, who: Principal, entity_type: str, entity_id: str) -> None:
     """409 naming the live pipelines of the caller that still use this entity."""
     users = repo.find(
-        PIPELINES, lambda p: is_live(p) and _in_scope(p, who) and _uses(p, entity_type, entity_id)
+        PIPELINES, lambda p: is_live(p) and in_scope(p, who) and _uses(p, entity_type, entity_id)
     )
     if users:
         names = ", ".join(f"'{p['name']}'" for p in users)

@@ -27,10 +27,10 @@ from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
     Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
-from mockserver.domain.references import check_tag_ids, ensure_unused
+from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
 from mockserver.domain.tenancy import Principal
-from mockserver.errors import BadRequest, Conflict, NotFound
+from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
 
 TABLE = "transforms"
@@ -86,8 +86,8 @@ class TransformService:
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
         now = self.clock()
         needle = (partial_name or "").lower()
-        found = self.repo.find(TABLE, lambda r: is_visible(r, who, now) and needle in r["name"].lower())
-        return len(found), page.slice(found)
+        return self.repo.select(TABLE, lambda r: is_visible(r, who, now) and needle in r["name"].lower(),
+                                *page.bounds)
 
     def implementation_details(self, who: Principal, transform_id: str) -> dict:
         record = self.require(who, transform_id)
@@ -120,7 +120,7 @@ class TransformService:
         transform_id = new_id()
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=None)
         name = self._name_of(config)
-        self._check_name_free(who, name, None)
+        ensure_name_free(self.repo, TABLE, who, name, None, "Transform")
         now = iso_now(self.clock())
         record: Record = {
             "id": transform_id,
@@ -153,7 +153,7 @@ class TransformService:
         old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
         name = self._name_of(config)
-        self._check_name_free(who, name, transform_id)
+        ensure_name_free(self.repo, TABLE, who, name, transform_id, "Transform")
         record = {
             **existing,
             "name": name,
@@ -265,15 +265,6 @@ class TransformService:
         if not isinstance(name, str) or not name.strip():
             raise BadRequest(f'"{NAME_KEY}" must be a non-empty string')
         return name
-
-    def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
-        clash = self.repo.find(
-            TABLE,
-            lambda r: is_live(r) and r["name"] == name and r["id"] != own_id
-            and r["tenant_id"] == who.tenant_id and r["service_id"] == who.service_id,
-        )
-        if clash:
-            raise Conflict(f"Transform with name '{name}' already exists")
 
     def _sealed(self, plugin: Plugin, config: dict) -> Record:
         secret_keys = sorted(plugin.secret_keys() & config.keys())
