@@ -33,6 +33,16 @@ SNOWFLAKE_CONFIG = {
 }
 
 
+def make_source(api, name="pg", as_="mock-client", tables="public.users,public.orders"):
+    """A PostgreSQL source with its own slot and publication, so many can coexist."""
+    config = {**PG_SOURCE_CONFIG, "table.include.list.user.defined": tables,
+              # a replication slot and publication belong to one source of a tenant
+              "slot.name": f"slot_{name}", "publication.name": f"pub_{name}"}
+    response = api.post("/sources", as_=as_, json={"name": name, "connector": "postgresql", "config": config})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
 class Clock:
     """A clock the test moves by hand."""
 

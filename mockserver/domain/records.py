@@ -68,4 +68,10 @@ def envelope(page: Page, total: int, result: Iterable[Any]) -> dict:
     return {"total": total, "page_size": page.page_size, "page": page.page, "result": list(result)}
 
 
+def envelope_of_one(item: Any | None) -> dict:
+    """How the backend answers a read by id: the list envelope, empty when the entity is gone."""
+    result = [] if item is None else [item]
+    return envelope(Page(), len(result), result)
+
+
 Clock = Callable[[], float]

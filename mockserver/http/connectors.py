@@ -8,7 +8,7 @@ from starlette.routing import Route
 from mockserver.domain import status as lifecycle
 
 from mockserver.domain.connectors import SINGULAR, ConnectorInput, ConnectorService, Filters
-from mockserver.domain.records import Page, envelope
+from mockserver.domain.records import Page, envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE
 from mockserver.http.common import (
     authenticate, backend, parse_body, path_id, query_bool, query_list, query_page, respond,
@@ -66,8 +66,8 @@ def connector_routes(entity_type: str) -> list[Route]:
         svc = service(request)
         record = svc.get(who, path_id(request))
         secret_returned = query_bool(request, "secret_returned")
-        result = [svc.present(record, secret_returned=secret_returned)] if record else []
-        return respond(EntityEnvelope, envelope(Page(1, 10), len(result), result))
+        return respond(EntityEnvelope, envelope_of_one(
+            svc.present(record, secret_returned=secret_returned) if record else None))
 
     async def brief(request: Request):
         svc = service(request)

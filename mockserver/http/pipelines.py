@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from mockserver.domain.pipelines import PipelineInput, PipelineService
-from mockserver.domain.records import Page, envelope
+from mockserver.domain.records import envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE
 from mockserver.http.common import (
     authenticate, backend, parse_body, path_id, query_bool, query_page, respond,
@@ -58,8 +58,7 @@ async def get_one(request: Request):
     _flags(request)
     svc = _service(request)
     record = svc.get(who, path_id(request))
-    result = [svc.present(record)] if record else []
-    return respond(PipelineEnvelope, envelope(Page(1, 10), len(result), result))
+    return respond(PipelineEnvelope, envelope_of_one(svc.present(record) if record else None))
 
 
 async def create(request: Request):

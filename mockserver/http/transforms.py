@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from mockserver.domain import jobs
-from mockserver.domain.records import Page, envelope
+from mockserver.domain.records import envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE
 from mockserver.domain.transforms import ImplementationInput, TransformInput, TransformService
 from mockserver.errors import BadRequest
@@ -58,8 +58,8 @@ async def get_one(request: Request):
     svc = service(request)
     record = svc.get(who, path_id(request))
     secret_returned = query_bool(request, "secret_returned")
-    result = [svc.present(record, secret_returned=secret_returned)] if record else []
-    return respond(TransformEnvelope, envelope(Page(1, 10), len(result), result))
+    return respond(TransformEnvelope, envelope_of_one(
+        svc.present(record, secret_returned=secret_returned) if record else None))
 
 
 async def create(request: Request):

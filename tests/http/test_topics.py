@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import PG_SOURCE_CONFIG
+from tests.conftest import PG_SOURCE_CONFIG, make_source
 from mockserver.domain.records import new_id
 
 MISSING = "6650a1f0c0ffee00000000ff"
-
-
-def make_source(api, name="pg", as_="mock-client", tables="public.users,public.orders"):
-    config = {**PG_SOURCE_CONFIG, "table.include.list.user.defined": tables,
-              # a replication slot and publication belong to one source of a tenant
-              "slot.name": f"slot_{name}", "publication.name": f"pub_{name}"}
-    response = api.post("/sources", as_=as_, json={"name": name, "connector": "postgresql", "config": config})
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def make_tag(api):
