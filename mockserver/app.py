@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable
 
 from starlette.applications import Starlette
@@ -42,40 +42,43 @@ class Backend:
     tags: TagService
     kafka_users: KafkaUserService
     credentials: CredentialService
-    connectors: dict[str, ConnectorService] = field(default_factory=dict)
-    transforms: TransformService = field(init=False)
-    pipelines: PipelineService = field(init=False)
-    topic_service: TopicService = field(init=False)
+    connectors: dict[str, ConnectorService]
+    transforms: TransformService
+    pipelines: PipelineService
+    topic_service: TopicService
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
         repo = Repository(settings.db)
         key = settings.secret_key or (ephemeral_key() if settings.in_memory else load_or_create_key(settings.db))
+        box = SecretBox(key)
         directory = Directory.load(settings.fixtures / "tenants.json")
         tokens = TokenService(directory, settings.token_ttl, clock)
+        plugins = PluginRegistry.load(settings.fixtures / "plugins")
+        topics = TopicStore(repo)
+        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
         backend = cls(
             settings=settings,
             repo=repo,
             directory=directory,
             tokens=tokens,
-            plugins=PluginRegistry.load(settings.fixtures / "plugins"),
-            box=SecretBox(key),
-            topics=TopicStore(repo),
+            plugins=plugins,
+            box=box,
+            topics=topics,
             clock=clock,
             tags=TagService(repo, clock),
             kafka_users=KafkaUserService(repo, clock),
             credentials=CredentialService(repo, directory, tokens, clock),
+            connectors={
+                entity_type: ConnectorService(entity_type, repo, plugins, box, topics, clock, timing)
+                for entity_type in ("sources", "destinations")
+            },
+            transforms=TransformService(repo, plugins, box, clock, timing),
+            pipelines=PipelineService(repo, clock, timing),
+            topic_service=TopicService(repo, topics, plugins, clock),
         )
         backend.tags.seed_system_tags(settings.fixtures / "tags.json")
         directory.extra_lookups.append(backend.credentials.lookup)
-        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
-        for entity_type in ("sources", "destinations"):
-            backend.connectors[entity_type] = ConnectorService(
-                entity_type, repo, backend.plugins, backend.box, backend.topics, clock, timing
-            )
-        backend.transforms = TransformService(repo, backend.plugins, backend.box, clock, timing)
-        backend.pipelines = PipelineService(repo, clock, timing)
-        backend.topic_service = TopicService(repo, backend.topics, backend.plugins, clock)
         return backend
 
 
