@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,6 +57,8 @@ class ConnectorService:
     topics: TopicStore
     clock: Clock
     timing: Timing = field(default_factory=Timing)
+    # Plugin resolution may await: one write at a time keeps each read-check-write whole.
+    _writes: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     # ---- reads -------------------------------------------------------------
 
@@ -97,6 +101,14 @@ class ConnectorService:
     # ---- writes ------------------------------------------------------------
 
     async def create(self, who: Principal, data: ConnectorInput) -> Record:
+        async with self._writes:
+            return await self._create(who, data)
+
+    async def update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
+        async with self._writes:
+            return await self._update(who, entity_id, data)
+
+    async def _create(self, who: Principal, data: ConnectorInput) -> Record:
         plugin = self._plugin(data.connector)
         ensure_name_free(self.repo, self.entity_type, who, data.name, None, self._singular)
         check_tag_ids(self.repo, who, data.tags)
@@ -119,7 +131,7 @@ class ConnectorService:
         record.update(self._with_config(who, plugin, record, config, now))
         return self.repo.insert(self.entity_type, record)
 
-    async def update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
+    async def _update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
         existing = self.require(who, entity_id)
         if data.connector != existing["connector"]:
             raise BadRequest(

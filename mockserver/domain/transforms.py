@@ -17,6 +17,8 @@ Choices where the backend's behaviour is not known:
 
 from __future__ import annotations
 
+import asyncio
+
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +69,8 @@ class TransformService:
     box: SecretBox
     clock: Clock
     timing: Timing = field(default_factory=Timing)
+    # Plugin resolution may await: one write at a time keeps each read-check-write whole.
+    _writes: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     # ---- reads -------------------------------------------------------------
 
@@ -115,6 +119,14 @@ class TransformService:
     # ---- writes ------------------------------------------------------------
 
     async def create(self, who: Principal, data: TransformInput) -> Record:
+        async with self._writes:
+            return await self._create(who, data)
+
+    async def update(self, who: Principal, transform_id: str, data: TransformInput) -> Record:
+        async with self._writes:
+            return await self._update(who, transform_id, data)
+
+    async def _create(self, who: Principal, data: TransformInput) -> Record:
         plugin = self._plugin(data.transform)
         check_tag_ids(self.repo, who, data.tags)
         transform_id = new_id()
@@ -141,7 +153,7 @@ class TransformService:
         }
         return self.repo.insert(TABLE, record)
 
-    async def update(self, who: Principal, transform_id: str, data: TransformInput) -> Record:
+    async def _update(self, who: Principal, transform_id: str, data: TransformInput) -> Record:
         existing = self.require(who, transform_id, live=True)
         if data.transform != existing["transform_type"]:
             raise BadRequest(
