@@ -16,7 +16,7 @@ from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicStore
-from mockserver.http import auth, connectors
+from mockserver.http import auth, connectors, docs
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     settings = settings or Settings()
     backend = Backend.build(settings, clock)
     routes = [
+        *docs.routes,
         *auth.routes,
         *connectors.connector_routes("sources"),
         *connectors.connector_routes("destinations"),
