@@ -48,6 +48,8 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
             "unsupported_method": {"enabled": False},
         },
         "suppress-health-check": ["all"],
+        # No state left behind in the working directory; every run starts fresh.
+        "cache": {"enabled": False},
     }
     if base_url:
         project["base-url"] = base_url.rstrip("/")
@@ -88,6 +90,10 @@ class OperationResult:
 class Report:
     operations: dict[str, OperationResult] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # Calls made in each phase (examples, coverage, fuzzing, stateful).
+    phases: dict[str, int] = field(default_factory=dict)
+    # Stateful calls whose parameters came from an earlier response through a link.
+    linked_calls: int = 0
 
     @property
     def ok(self) -> bool:
@@ -106,16 +112,55 @@ class Report:
                     lines.append(f"\n[{check}] {label}\n{message}")
         lines.extend(f"\nERROR: {error}" for error in self.errors)
         failed = sum(not r.ok for r in self.operations.values())
-        lines.append(f"\n{len(self.operations)} operations, {failed} failed, {len(self.errors)} errors")
+        calls = ", ".join(f"{phase} {count}" for phase, count in self.phases.items())
+        lines.append(f"\ncalls by phase: {calls}; calls following a link: {self.linked_calls}")
+        lines.append(f"{len(self.operations)} operations, {failed} failed, {len(self.errors)} errors")
         return "\n".join(lines)
 
 
+def mix_in_examples(schema: Any) -> None:
+    """Let half the cases of an operation with request examples send one of them (renamed).
+
+    Random bodies almost never pass a connector's config rules, so without
+    this a stateful run would never create anything for its links to act on.
+    """
+    from hypothesis import strategies as st
+
+    raw = schema.raw_schema
+    shared = raw.get("components", {}).get("examples", {})
+    bodies: dict[tuple[str, str], list[Any]] = {}
+    for path, methods in raw.get("paths", {}).items():
+        for method, spec in methods.items():
+            media = spec.get("requestBody", {}).get("content", {}).get("application/json", {})
+            for example in media.get("examples", {}).values():
+                ref = example.get("$ref", "")
+                example = shared.get(ref.rsplit("/", 1)[-1], {}) if ref else example
+                if "value" in example:
+                    bodies.setdefault((method.upper(), path), []).append(example["value"])
+
+    def with_example(case: Any, value: Any, suffix: int) -> Any:
+        if isinstance(value, dict) and isinstance(value.get("name"), str):
+            value = {**value, "name": f"{value['name']}-{suffix}"}
+        case.body = value  # schemathesis revalidates a changed case, so a negative one stays honest
+        return case
+
+    @schema.hook
+    def flatmap_case(context: Any, case: Any) -> Any:
+        values = bodies.get((case.method.upper(), case.operation.path))
+        if not values:
+            return st.just(case)
+        return st.one_of(st.just(case), st.builds(lambda v, n: with_example(case, v, n),
+                                                  st.sampled_from(values), st.integers(0, 10**6)))
+
+
 def run(schema: Any) -> Report:
+    mix_in_examples(schema)
     report = Report()
     for label in _labels(schema):
         report.operations[label] = OperationResult()
     for event in from_schema(schema).execute():
-        if isinstance(event, (events.ScenarioFinished, events.FuzzScenarioFinished)):
+        if isinstance(event, events.ScenarioFinished):
+            report.phases[event.phase.value] = report.phases.get(event.phase.value, 0) + len(event.recorder.cases)
             _record(report, event.recorder)
         elif isinstance(event, events.NonFatalError):
             report.errors.append(f"{event.label}: {event.info.format() if hasattr(event.info, 'format') else event.value}")
@@ -139,6 +184,7 @@ def _record(report: Report, recorder: Any) -> None:
         label = node.value.operation.label
         result = report.operations.setdefault(label, OperationResult())
         result.cases += 1
+        report.linked_calls += node.transition is not None
         for check in recorder.checks.get(case_id, []):
             if check.status == Status.FAILURE and check.failure_info is not None:
                 failure = check.failure_info.failure
