@@ -8,6 +8,10 @@ pydantic models, under ``#/components/schemas``. Examples are the JSON files
 of ``contracts/examples`` named ``<operation_id>.request.json`` or
 ``<operation_id>.response.json``. ``contracts/openapi.json`` is this output,
 committed; a test regenerates it and fails when the two differ.
+
+A GET of one entity that answers with the list envelope is marked
+``x-missing-reads-empty``: a missing or deleted id reads as 200 with an empty
+result, never 404 (the provider relies on it to notice out-of-band deletes).
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from typing import Any, Iterable
 from pydantic import TypeAdapter
 
 from mockserver.http.routing import Operation
-from mockserver.models.common import ErrorBody, ValidationErrorBody
+from mockserver.models.common import Envelope, ErrorBody, ValidationErrorBody
 
 CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
+MISSING_READS_EMPTY = "x-missing-reads-empty"
 _PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
 
 
@@ -39,7 +44,13 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
     examples = _load_examples(examples_dir)
     paths: dict[str, dict] = {}
     for op in operations:
-        paths.setdefault(_openapi_path(op.path), {})[op.method.lower()] = _operation(op, schemas, examples)
+        methods = paths.setdefault(_openapi_path(op.path), {})
+        if op.method.lower() in methods:
+            raise ValueError(f"{op.method} {op.path} is declared twice")
+        methods[op.method.lower()] = _operation(op, schemas, examples)
+    ids = [op.operation_id for op in operations]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"operation ids declared twice: {sorted({i for i in ids if ids.count(i) > 1})}")
     _add_links(operations, paths, components)
     document = {
         "openapi": "3.1.0",
@@ -117,7 +128,13 @@ def _operation(op: Operation, schemas: dict, examples: dict[str, dict]) -> dict:
         spec["requestBody"] = {"required": True, "content": {"application/json": media}}
     spec["responses"] = _responses(op, schemas, examples)
     spec["security"] = [{SECURITY_SCHEME: []}] if op.auth else []
+    if op.method == "GET" and _PATH_PARAM.search(op.path) and _is_envelope(op.response):
+        spec[MISSING_READS_EMPTY] = True
     return spec
+
+
+def _is_envelope(model: Any) -> bool:
+    return isinstance(model, type) and issubclass(model, Envelope)
 
 
 def statuses(op: Operation) -> list[int]:

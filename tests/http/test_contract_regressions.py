@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tests.conftest import PG_SOURCE_CONFIG
+
 
 def test_405_allow_names_every_method_of_the_path(api):
     # Found by allow_header_conformance: Starlette named only the first route's methods.
@@ -30,3 +32,19 @@ def test_search_still_rejects_a_fractional_or_string_page_size(api):
         response = api.post("/sources/search", json={"page_size": bad})
         assert response.status_code == 422, bad
         assert response.json()["detail"][0]["loc"] == ["body", "page_size"]
+
+
+def test_a_deleted_source_reads_as_an_empty_envelope_as_the_document_declares(api):
+    # Found by use_after_free in a long run: the read answers 200, not 404, by design
+    # (the provider drops an entity from state on an empty result). The document
+    # marks such reads x-missing-reads-empty; contract.deleted_reads_empty checks them.
+    created = api.post("/sources", json={"name": "pg", "connector": "postgresql", "config": PG_SOURCE_CONFIG})
+    assert created.status_code == 200, created.text
+    source_id = created.json()["id"]
+    assert api.delete(f"/sources/{source_id}").status_code == 200
+
+    response = api.get(f"/sources/{source_id}")
+    assert response.status_code == 200
+    assert response.json() == {"total": 0, "page_size": 10, "page": 1, "result": []}
+    spec = api.client.get("/openapi.json").json()["paths"]["/sources/{id}"]["get"]
+    assert spec["x-missing-reads-empty"] is True
