@@ -75,8 +75,7 @@ def plugins_check(fixtures: Path) -> None:
 @main.command()
 def openapi() -> None:
     """Print the OpenAPI document of this build (what GET /openapi.json serves)."""
-    from mockserver.contract import document
-    from mockserver.http.openapi import render
+    from mockserver.http.openapi import document, render
 
     click.echo(render(document()), nl=False)
 
@@ -100,9 +99,13 @@ def contract_test(base_url: str, spec: Path | None, token: str | None, client_id
     Works against the mock, another build of it, or the real Streamkap API.
     Exits 1 when a check fails.
     """
-    import schemathesis
+    try:
+        import schemathesis
 
-    from mockserver import contract
+        from mockserver import contract
+    except ImportError as exc:
+        raise click.ClickException(f"contract-test needs schemathesis ({exc}): "
+                                   "pip install 'streamkap-mock[contract]'") from None
 
     if token is None and (client_id is None) != (secret is None):
         raise click.UsageError("--client-id and --secret go together")

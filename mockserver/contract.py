@@ -20,7 +20,7 @@ from schemathesis.core.failures import Failure
 from schemathesis.core.result import Ok
 from schemathesis.engine import Status, events, from_schema
 
-from mockserver.http.openapi import MISSING_READS_EMPTY, SECURITY_SCHEME
+from mockserver.http.openapi import MISSING_READS_EMPTY, SECURITY_SCHEME, document
 
 # The document describes shapes; a connector's config rules live in its plugin
 # and cannot be written as a schema. So a well-shaped request a domain rule
@@ -28,15 +28,6 @@ from mockserver.http.openapi import MISSING_READS_EMPTY, SECURITY_SCHEME
 # accepted outcome of positive data. A 422 is not: it means the schema and the
 # server disagree about the shape.
 POSITIVE_STATUSES = ["2xx", "400", "401", "403", "404", "409"]
-
-
-def document() -> dict:
-    """The document of this build's route table (what ``/openapi.json`` serves)."""
-    from mockserver.app import create_app
-    from mockserver.http.openapi import build_document, operations_of
-    from mockserver.settings import MEMORY, Settings
-
-    return build_document(operations_of(create_app(Settings(db=MEMORY)).routes))
 
 
 def build_config(*, base_url: str | None, token: str | None, max_examples: int, seed: int | None = None,
@@ -161,7 +152,7 @@ class Report:
 
 
 def mix_in_examples(schema: Any) -> None:
-    """Let half the cases of an operation with request examples send one of them (renamed).
+    """Let half the positive cases of an operation with request examples send one of them (renamed).
 
     Random bodies almost never pass a connector's config rules, so without
     this a stateful run would never create anything for its links to act on.
@@ -183,13 +174,14 @@ def mix_in_examples(schema: Any) -> None:
     def with_example(case: Any, value: Any, suffix: int) -> Any:
         if isinstance(value, dict) and isinstance(value.get("name"), str):
             value = {**value, "name": f"{value['name']}-{suffix}"}
-        case.body = value  # schemathesis revalidates a changed case, so a negative one stays honest
+        case.body = value
         return case
 
     @schema.hook
     def flatmap_case(context: Any, case: Any) -> Any:
         values = bodies.get((case.method.upper(), case.operation.path))
-        if not values:
+        # Only a positive case: a negative one must keep the invalid part its metadata names.
+        if not values or case.meta is None or not case.meta.generation.mode.is_positive:
             return st.just(case)
         return st.one_of(st.just(case), st.builds(lambda v, n: with_example(case, v, n),
                                                   st.sampled_from(values), st.integers(0, 10**6)))

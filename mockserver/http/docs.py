@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse
 from starlette.routing import Route
 
-from mockserver.http.openapi import build_document, operations_of
+from mockserver.http.openapi import MISSING_READS_EMPTY, build_document, operations_of
 
 _STYLE = """
 body{font-family:system-ui,sans-serif;max-width:70rem;margin:2rem auto;padding:0 1rem;color:#222}
@@ -72,6 +72,8 @@ def _operation_html(method: str, path: str, spec: dict, doc: dict) -> str:
     lock = "" if spec["security"] else " (no auth)"
     out = [f"<details><summary><span class='m {method}'>{method.upper()}</span><code>{escape(path)}</code> "
            f"— {escape(spec['summary'])}{lock} <small>[{escape(spec['operationId'])}]</small></summary>"]
+    if spec.get(MISSING_READS_EMPTY):
+        out.append("<p>A missing or deleted id reads as 200 with an empty result, never 404.</p>")
     if spec.get("parameters"):
         out.append("<table><tr><th>name</th><th>in</th><th>required</th><th>schema</th><th>description</th></tr>")
         for p in spec["parameters"]:
@@ -84,7 +86,9 @@ def _operation_html(method: str, path: str, spec: dict, doc: dict) -> str:
     out.append("<p>Responses:</p><ul>")
     for code, response in spec["responses"].items():
         media = response.get("content", {}).get("application/json")
-        out.append(f"<li><b>{code}</b> {escape(response['description'])}{_media_html(media, doc) if media else ''}</li>")
+        links = "".join(f" <code>{escape(name)}</code>" for name in response.get("links", {}))
+        out.append(f"<li><b>{code}</b> {escape(response['description'])}{_media_html(media, doc) if media else ''}"
+                   f"{'<br>Links to:' + links if links else ''}</li>")
     out.append("</ul></details>")
     return "".join(out)
 

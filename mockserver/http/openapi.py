@@ -72,6 +72,14 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
     return document
 
 
+def document() -> dict:
+    """The document of this build's route table (what ``/openapi.json`` serves)."""
+    from mockserver.app import create_app  # the app serves the document, so import it late
+    from mockserver.settings import MEMORY, Settings
+
+    return build_document(operations_of(create_app(Settings(db=MEMORY)).routes))
+
+
 def render(document: dict) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 

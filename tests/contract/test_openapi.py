@@ -7,9 +7,8 @@ from html.parser import HTMLParser
 
 from starlette.routing import Route
 
-from mockserver.contract import document
 from mockserver.http import docs
-from mockserver.http.openapi import CONTRACTS, build_document, operations_of, render, statuses
+from mockserver.http.openapi import CONTRACTS, build_document, document, operations_of, render, statuses
 from mockserver.http.routing import Operation
 
 COMMITTED = CONTRACTS / "openapi.json"
@@ -118,6 +117,7 @@ def test_docs_page_is_readable_offline(api):
         for spec in methods.values():
             assert spec["operationId"] in text
     assert "Create a PostgreSQL source" in text  # examples are shown
+    assert "Links to:" in text and "never 404" in text
 
 
 def test_openapi_command_prints_the_document():
