@@ -60,9 +60,9 @@ class _Calls:
         return self.responses.get(case_id)
 
 
-def _case(method, path, params, raw, case_id):
+def _case(method, path, params, raw, case_id, query=None):
     operation = SimpleNamespace(method=method, label=f"{method} {path}", definition=SimpleNamespace(raw=raw))
-    return SimpleNamespace(id=case_id, operation=operation, path=path, path_parameters=params,
+    return SimpleNamespace(id=case_id, operation=operation, path=path, path_parameters=params, query=query or {},
                            formatted_path=path.replace("{id}", params["id"]))
 
 
@@ -85,3 +85,7 @@ def test_deleted_reads_empty_fails_when_a_deleted_entity_is_still_read():
     assert contract.deleted_reads_empty(failed, _response(200, {"total": 1, "result": [{}]}), read) is None
     other = _case("GET", "/sources/{id}", {"id": "6650a1f0c0ffee0000000002"}, read.operation.definition.raw, "o")
     assert contract.deleted_reads_empty(ctx, _response(200, {"total": 1, "result": [{}]}), other) is None
+    # DELETE ?wait=false finishes in the background: a read may still see the entity for a while.
+    background = _case("DELETE", "/sources/{id}", ident, {}, "d", query={"wait": False})
+    later = SimpleNamespace(internals=_Calls([background], {"d": _response(200)}))
+    assert contract.deleted_reads_empty(later, _response(200, {"total": 1, "result": [{}]}), read) is None
