@@ -83,7 +83,8 @@ def openapi() -> None:
 @main.command("contract-test")
 @click.option("--base-url", envvar="STREAMKAP_HOST", required=True, help="Server to test, e.g. http://127.0.0.1:8080.")
 @click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
-              show_default=False, help="OpenAPI document to test against (default: this build's, as `streamkap-mock openapi` prints).")
+              show_default=False,
+              help="OpenAPI document to test against (default: this build's, as `streamkap-mock openapi` prints).")
 @click.option("--token", envvar="STREAMKAP_TOKEN", default=None, show_default=False, help="Bearer access token.")
 @click.option("--client-id", envvar="STREAMKAP_CLIENT_ID", default=None, show_default=False,
               help="Client id to get a token with (with --secret).")

@@ -53,9 +53,10 @@ def render_html(doc: dict) -> str:
             by_tag.setdefault(spec["tags"][0], []).append((method, path, spec))
     parts = [f"<!doctype html><html><head><meta charset='utf-8'><title>{escape(doc['info']['title'])}</title>",
              f"<style>{_STYLE}</style></head><body><h1>{escape(doc['info']['title'])}</h1>",
-             f"<p>{escape(doc['info']['description'])} The raw document: <a href='/openapi.json'>/openapi.json</a>.</p>",
-             "<p>Authenticated operations need <code>Authorization: Bearer &lt;accessToken&gt;</code> "
-             "from <code>POST /auth/access-token</code>.</p>"]
+             (f"<p>{escape(doc['info']['description'])} "
+              "The raw document: <a href='/openapi.json'>/openapi.json</a>.</p>"),
+             ("<p>Authenticated operations need <code>Authorization: Bearer &lt;accessToken&gt;</code> "
+              "from <code>POST /auth/access-token</code>.</p>")]
     for tag in sorted(by_tag):
         parts.append(f"<h2 id='{escape(tag)}'>{escape(tag)}</h2>")
         for method, path, spec in by_tag[tag]:
@@ -70,8 +71,8 @@ def render_html(doc: dict) -> str:
 
 def _operation_html(method: str, path: str, spec: dict, doc: dict) -> str:
     lock = "" if spec["security"] else " (no auth)"
-    out = [f"<details><summary><span class='m {method}'>{method.upper()}</span><code>{escape(path)}</code> "
-           f"— {escape(spec['summary'])}{lock} <small>[{escape(spec['operationId'])}]</small></summary>"]
+    out = [(f"<details><summary><span class='m {method}'>{method.upper()}</span><code>{escape(path)}</code> "
+            f"— {escape(spec['summary'])}{lock} <small>[{escape(spec['operationId'])}]</small></summary>")]
     if spec.get(MISSING_READS_EMPTY):
         out.append("<p>A missing or deleted id reads as 200 with an empty result, never 404.</p>")
     if spec.get("parameters"):

@@ -18,9 +18,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from http import HTTPStatus
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 from pydantic import TypeAdapter
 
@@ -44,7 +45,7 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
     examples = _load_examples(examples_dir)
     paths: dict[str, dict] = {}
     for op in operations:
-        methods = paths.setdefault(_openapi_path(op.path), {})
+        methods = paths.setdefault(openapi_path(op.path), {})
         if op.method.lower() in methods:
             raise ValueError(f"{op.method} {op.path} is declared twice")
         methods[op.method.lower()] = _operation(op, schemas, examples)
@@ -74,7 +75,9 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
 
 def document() -> dict:
     """The document of this build's route table (what ``/openapi.json`` serves)."""
-    from mockserver.app import create_app  # the app serves the document, so import it late
+    from mockserver.app import (
+        create_app,  # the app serves the document, so import it late
+    )
     from mockserver.settings import MEMORY, Settings
 
     return build_document(operations_of(create_app(Settings(db=MEMORY)).routes))
@@ -111,7 +114,7 @@ def _schema_of(schemas: dict, model: Any, mode: str) -> dict:
 
 # ---- operations -------------------------------------------------------------
 
-def _openapi_path(path: str) -> str:
+def openapi_path(path: str) -> str:
     return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
@@ -186,11 +189,11 @@ def _add_links(operations: list[Operation], paths: dict, components: dict) -> No
     for create in operations:
         if create.method != "POST" or create.response is None:
             continue
-        collection = _openapi_path(create.path)
+        collection = openapi_path(create.path)
         fields = _response_fields(paths[collection]["post"], create.status, components)
         links = {}
         for target in operations:
-            target_path = _openapi_path(target.path)
+            target_path = openapi_path(target.path)
             member = re.fullmatch(re.escape(collection) + r"/{([^}]+)}(/.*)?", target_path)
             if not member:
                 continue

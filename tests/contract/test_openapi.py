@@ -8,7 +8,15 @@ from html.parser import HTMLParser
 from starlette.routing import Route
 
 from mockserver.http import docs
-from mockserver.http.openapi import CONTRACTS, build_document, document, operations_of, render, statuses
+from mockserver.http.openapi import (
+    CONTRACTS,
+    build_document,
+    document,
+    openapi_path,
+    operations_of,
+    render,
+    statuses,
+)
 from mockserver.http.routing import Operation
 
 COMMITTED = CONTRACTS / "openapi.json"
@@ -32,7 +40,7 @@ def test_every_route_declares_its_operation(api):
 def test_every_operation_and_status_is_in_the_document(api):
     paths = committed()["paths"]
     for op in operations_of(api.client.app.routes):
-        spec = paths[op.path][op.method.lower()]
+        spec = paths[openapi_path(op.path)][op.method.lower()]
         assert spec["operationId"] == op.operation_id
         assert sorted(int(code) for code in spec["responses"]) == statuses(op)
     documented = sum(len(methods) for methods in paths.values())
@@ -42,9 +50,10 @@ def test_every_operation_and_status_is_in_the_document(api):
 def test_a_status_added_to_a_route_changes_the_document():
     op = Operation(method="GET", path="/things/{id}", operation_id="get_thing", summary="A thing", tag="things",
                    errors=(404,), path_params={"id": {"type": "string"}})
-    before = build_document([op], examples_dir=None)
-    after = build_document([Operation(**{**op.__dict__, "errors": (404, 409)})], examples_dir=None)
-    assert set(after["paths"]["/things/{id}"]["get"]["responses"]) - set(before["paths"]["/things/{id}"]["get"]["responses"]) == {"409"}
+    before = build_document([op], examples_dir=None)["paths"]["/things/{id}"]["get"]["responses"]
+    after = build_document([Operation(**{**op.__dict__, "errors": (404, 409)})],
+                           examples_dir=None)["paths"]["/things/{id}"]["get"]["responses"]
+    assert set(after) - set(before) == {"409"}
 
 
 def test_implied_statuses_follow_auth_body_and_parameters():
