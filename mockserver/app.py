@@ -21,7 +21,7 @@ from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
-from mockserver.http import auth, connectors, credentials, kafka_users, pipelines, tags, topics, transforms
+from mockserver.http import auth, connectors, credentials, docs, kafka_users, pipelines, tags, topics, transforms
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     settings = settings or Settings()
     backend = Backend.build(settings, clock)
     routes = [
+        *docs.routes,
         *auth.routes,
         *credentials.routes,
         *connectors.connector_routes("sources"),

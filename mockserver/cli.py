@@ -1,4 +1,4 @@
-"""The ``streamkap-mock`` command: serve the mock, check the plugin files."""
+"""The ``streamkap-mock`` command: serve the mock, check the plugin files, print and test the contract."""
 
 from __future__ import annotations
 
@@ -70,6 +70,60 @@ def plugins_check(fixtures: Path) -> None:
     if problems:
         raise SystemExit(1)
     click.echo("all plugin files are valid")
+
+
+@main.command()
+def openapi() -> None:
+    """Print the OpenAPI document of this build (what GET /openapi.json serves)."""
+    from mockserver.http.openapi import document, render
+
+    click.echo(render(document()), nl=False)
+
+
+@main.command("contract-test")
+@click.option("--base-url", envvar="STREAMKAP_HOST", required=True, help="Server to test, e.g. http://127.0.0.1:8080.")
+@click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              show_default=False,
+              help="OpenAPI document to test against (default: this build's, as `streamkap-mock openapi` prints).")
+@click.option("--token", envvar="STREAMKAP_TOKEN", default=None, show_default=False, help="Bearer access token.")
+@click.option("--client-id", envvar="STREAMKAP_CLIENT_ID", default=None, show_default=False,
+              help="Client id to get a token with (with --secret).")
+@click.option("--secret", envvar="STREAMKAP_SECRET", default=None, show_default=False, help="Secret of --client-id.")
+@click.option("--max-examples", default=10, type=click.IntRange(min=1), help="Generated examples per operation.")
+@click.option("--max-steps", default=None, type=click.IntRange(min=2), show_default=False,
+              help="Steps per stateful scenario (default: schemathesis's).")
+@click.option("--seed", default=None, type=int, show_default=False, help="Seed, to replay a run.")
+def contract_test(base_url: str, spec: Path | None, token: str | None, client_id: str | None, secret: str | None,
+                  max_examples: int, max_steps: int | None, seed: int | None) -> None:
+    """Check a server against the contract with schemathesis: every operation, every check, stateful links.
+
+    Works against the mock, another build of it, or the real Streamkap API.
+    Exits 1 when a check fails.
+    """
+    try:
+        import schemathesis
+
+        from mockserver import contract
+    except ImportError as exc:
+        raise click.ClickException(f"contract-test needs schemathesis ({exc}): "
+                                   "pip install 'streamkap-mock[contract]'") from None
+
+    if token is None and (client_id is None) != (secret is None):
+        raise click.UsageError("--client-id and --secret go together")
+    if token is None and client_id is not None:
+        try:
+            token = contract.fetch_token(base_url, client_id, secret)
+        except OSError as exc:  # urllib's errors, HTTP ones included
+            raise click.ClickException(f"could not get an access token from {base_url}: {exc}") from None
+    if token is None:
+        click.echo("no credentials given: authenticated operations will only see 401", err=True)
+    doc = contract.load_document(spec)
+    config = contract.build_config(base_url=base_url, token=token, max_examples=max_examples,
+                                   seed=seed, max_steps=max_steps, doc=doc)
+    report = contract.run(schemathesis.openapi.from_dict(doc, config=config))
+    click.echo(report.summary())
+    if not report.ok:
+        raise SystemExit(1)
 
 
 if __name__ == "__main__":

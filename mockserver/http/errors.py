@@ -8,6 +8,7 @@ from pydantic import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 from mockserver.errors import ApiError
 
@@ -27,7 +28,21 @@ async def api_error(request: Request, exc: ApiError) -> JSONResponse:
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
+        # Starlette names the methods of the first route on the path only; a path
+        # served by several single-method routes allows all of theirs.
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=headers)
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Methods of every route on this path; a literal path (``/sources/brief``) hides ``/sources/{id}``."""
+    path = request.url.path
+    matching = [route for route in request.app.routes
+                if isinstance(route, Route) and route.methods and route.path_regex.fullmatch(path)]
+    literal = [route for route in matching if not route.param_convertors]
+    return sorted({method for route in literal or matching for method in route.methods})
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:

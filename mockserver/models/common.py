@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 T = TypeVar("T")
 
@@ -12,6 +12,15 @@ T = TypeVar("T")
 class Body(BaseModel):
     # Unknown top-level keys are ignored, as the real backend (FastAPI) does.
     model_config = ConfigDict(extra="ignore", strict=True)
+
+
+def _integral(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer field of a strict body. JSON Schema counts 60.0 as an integer (and
+# so do schema-driven clients and fuzzers), where strict pydantic would not.
+JsonInt = Annotated[int, BeforeValidator(_integral)]
 
 
 # ---- errors -----------------------------------------------------------------

@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import Body
+from mockserver.models.common import Body, JsonInt
 
 
 class ConnectorRequest(Body):
@@ -23,8 +23,8 @@ class ConnectorSearch(Body):
     partial_name: str | None = None
     connector: str | list[str] | None = None
     status: str | list[str] | None = None
-    page: int = Field(default=1, ge=1)
-    page_size: int = Field(default=10, ge=1, le=100)
+    page: JsonInt = Field(default=1, ge=1)
+    page_size: JsonInt = Field(default=10, ge=1, le=100)
 
 
 class TaskState(BaseModel):

@@ -1,0 +1,238 @@
+"""The OpenAPI 3.1 contract, generated from the route table.
+
+Every route declared with ``routing.operation(...)`` becomes one operation:
+its parameters, request body and every status it can answer (the declared
+``errors`` plus the implied 401/403 for authenticated routes and 422 where a
+body, query or typed path parameter can be malformed). Schemas come from the
+pydantic models, under ``#/components/schemas``. Examples are the JSON files
+of ``contracts/examples`` named ``<operation_id>.request.json`` or
+``<operation_id>.response.json``. ``contracts/openapi.json`` is this output,
+committed; a test regenerates it and fails when the two differ.
+
+A GET of one entity that answers with the list envelope is marked
+``x-missing-reads-empty``: a missing or deleted id reads as 200 with an empty
+result, never 404 (the provider relies on it to notice out-of-band deletes).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from pydantic import TypeAdapter
+
+from mockserver.http.routing import Operation
+from mockserver.models.common import Envelope, ErrorBody, ValidationErrorBody
+
+CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+REF_TEMPLATE = "#/components/schemas/{model}"
+SECURITY_SCHEME = "bearerAuth"
+MISSING_READS_EMPTY = "x-missing-reads-empty"
+_PATH_PARAM = re.compile(r"{([^}:]+)(?::[^}]*)?}")
+
+
+def operations_of(routes: Iterable[Any]) -> list[Operation]:
+    return [route.operation for route in routes if hasattr(route, "operation")]
+
+
+def build_document(operations: Iterable[Operation], examples_dir: Path | None = CONTRACTS / "examples") -> dict:
+    operations = list(operations)
+    schemas, components = _schemas(operations)
+    examples = _load_examples(examples_dir)
+    paths: dict[str, dict] = {}
+    for op in operations:
+        methods = paths.setdefault(openapi_path(op.path), {})
+        if op.method.lower() in methods:
+            raise ValueError(f"{op.method} {op.path} is declared twice")
+        methods[op.method.lower()] = _operation(op, schemas, examples)
+    ids = [op.operation_id for op in operations]
+    if len(ids) != len(set(ids)):
+        raise ValueError(f"operation ids declared twice: {sorted({i for i in ids if ids.count(i) > 1})}")
+    _add_links(operations, paths, components)
+    document = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Streamkap API (as served by streamkap-mock)",
+            "version": "0.1.0",
+            "description": "Generated from the route table of streamkap-mock; "
+                           "regenerate with `streamkap-mock openapi > contracts/openapi.json`.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {SECURITY_SCHEME: {"type": "http", "scheme": "bearer"}},
+        },
+    }
+    used = {name for op in operations for name in _example_names(op, examples)}
+    if used:
+        document["components"]["examples"] = {name: examples[name] for name in sorted(used)}
+    return document
+
+
+def document() -> dict:
+    """The document of this build's route table (what ``/openapi.json`` serves)."""
+    from mockserver.app import (
+        create_app,  # the app serves the document, so import it late
+    )
+    from mockserver.settings import MEMORY, Settings
+
+    return build_document(operations_of(create_app(Settings(db=MEMORY)).routes))
+
+
+def render(document: dict) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+# ---- schemas ----------------------------------------------------------------
+
+def _schemas(operations: list[Operation]) -> tuple[dict[tuple[Any, str], dict], dict[str, dict]]:
+    """The schema of every body and response type, keyed by (type, mode), and the shared definitions."""
+    inputs: dict[tuple[Any, str], tuple[Any, str, TypeAdapter]] = {}
+
+    def want(model: Any, mode: str) -> None:
+        if (model, mode) not in inputs:
+            inputs[(model, mode)] = (model, mode, TypeAdapter(model))
+
+    want(ErrorBody, "serialization")
+    want(ValidationErrorBody, "serialization")
+    for op in operations:
+        if op.body is not None:
+            want(op.body, "validation")
+        if op.response is not None:
+            want(op.response, "serialization")
+    by_key, defs = TypeAdapter.json_schemas(list(inputs.values()), ref_template=REF_TEMPLATE)
+    return dict(by_key), defs.get("$defs", {})
+
+
+def _schema_of(schemas: dict, model: Any, mode: str) -> dict:
+    return schemas[(model, mode)]
+
+
+# ---- operations -------------------------------------------------------------
+
+def openapi_path(path: str) -> str:
+    return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
+
+
+def _operation(op: Operation, schemas: dict, examples: dict[str, dict]) -> dict:
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": op.path_params.get(name, {"type": "string"})}
+        for name in _PATH_PARAM.findall(op.path)
+    ]
+    parameters += [
+        {"name": p.name, "in": "query", "required": p.required, "schema": p.schema,
+         **({"description": p.description} if p.description else {})}
+        for p in op.query
+    ]
+    spec: dict[str, Any] = {"operationId": op.operation_id, "summary": op.summary, "tags": [op.tag]}
+    if parameters:
+        spec["parameters"] = parameters
+    if op.body is not None:
+        media: dict[str, Any] = {"schema": _schema_of(schemas, op.body, "validation")}
+        request_example = f"{op.operation_id}.request"
+        if request_example in examples:
+            media["examples"] = {request_example: {"$ref": f"#/components/examples/{request_example}"}}
+        spec["requestBody"] = {"required": True, "content": {"application/json": media}}
+    spec["responses"] = _responses(op, schemas, examples)
+    spec["security"] = [{SECURITY_SCHEME: []}] if op.auth else []
+    if op.method == "GET" and _PATH_PARAM.search(op.path) and _is_envelope(op.response):
+        spec[MISSING_READS_EMPTY] = True
+    return spec
+
+
+def _is_envelope(model: Any) -> bool:
+    return isinstance(model, type) and issubclass(model, Envelope)
+
+
+def statuses(op: Operation) -> list[int]:
+    """Every status the operation can answer: success, declared errors, and the implied ones."""
+    codes = {op.status, *op.errors}
+    if op.auth:
+        codes |= {401, 403}
+    if op.body is not None or op.query or op.path_params:
+        codes.add(422)
+    return sorted(codes)
+
+
+def _responses(op: Operation, schemas: dict, examples: dict[str, dict]) -> dict:
+    responses: dict[str, dict] = {}
+    for code in statuses(op):
+        if code == op.status:
+            body = _schema_of(schemas, op.response, "serialization") if op.response is not None else None
+        elif code == 422:
+            body = _schema_of(schemas, ValidationErrorBody, "serialization")
+        else:
+            body = _schema_of(schemas, ErrorBody, "serialization")
+        response: dict[str, Any] = {"description": HTTPStatus(code).phrase}
+        if body is not None:
+            media: dict[str, Any] = {"schema": body}
+            response_example = f"{op.operation_id}.response"
+            if code == op.status and response_example in examples:
+                media["examples"] = {response_example: {"$ref": f"#/components/examples/{response_example}"}}
+            response["content"] = {"application/json": media}
+        responses[str(code)] = response
+    return responses
+
+
+# ---- links, for stateful testing ---------------------------------------------
+
+def _add_links(operations: list[Operation], paths: dict, components: dict) -> None:
+    """Link each create (POST on a collection) to every operation on one member of that collection.
+
+    The member's path parameter is filled from the created entity's field of
+    the same name, or its ``id``.
+    """
+    for create in operations:
+        if create.method != "POST" or create.response is None:
+            continue
+        collection = openapi_path(create.path)
+        fields = _response_fields(paths[collection]["post"], create.status, components)
+        links = {}
+        for target in operations:
+            target_path = openapi_path(target.path)
+            member = re.fullmatch(re.escape(collection) + r"/{([^}]+)}(/.*)?", target_path)
+            if not member:
+                continue
+            name = member.group(1)
+            source_field = name if name in fields else "id" if "id" in fields else None
+            if source_field is None:
+                continue
+            links[target.operation_id] = {
+                "operationId": target.operation_id,
+                "parameters": {f"path.{name}": f"$response.body#/{source_field}"},
+            }
+        if links:
+            paths[collection]["post"]["responses"][str(create.status)]["links"] = dict(sorted(links.items()))
+
+
+def _response_fields(spec: dict, status: int, components: dict) -> set[str]:
+    schema = spec["responses"][str(status)].get("content", {}).get("application/json", {}).get("schema", {})
+    ref = schema.get("$ref", "")
+    if ref.startswith("#/components/schemas/"):
+        schema = components[ref.rsplit("/", 1)[1]]
+    return set(schema.get("properties", {}))
+
+
+# ---- examples ----------------------------------------------------------------
+
+def _load_examples(directory: Path | None) -> dict[str, dict]:
+    if directory is None or not directory.is_dir():
+        return {}
+    examples = {}
+    for file in sorted(directory.glob("*.json")):
+        data = json.loads(file.read_text())
+        examples[file.stem] = {"summary": data["summary"], "value": data["value"]}
+    return examples
+
+
+def _example_names(op: Operation, examples: dict[str, dict]) -> list[str]:
+    names = []
+    if op.body is not None:
+        names.append(f"{op.operation_id}.request")
+    if op.response is not None:
+        names.append(f"{op.operation_id}.response")
+    return [name for name in names if name in examples]
