@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
 
@@ -21,6 +21,8 @@ def _integral(value: Any) -> Any:
 # An integer field of a strict body. JSON Schema counts 60.0 as an integer (and
 # so do schema-driven clients and fuzzers), where strict pydantic would not.
 JsonInt = Annotated[int, BeforeValidator(_integral)]
+# The bound must come before the validator for the schema to show it as ``minimum``.
+PositiveJsonInt = Annotated[int, Field(ge=1), BeforeValidator(_integral)]
 
 
 # ---- errors -----------------------------------------------------------------

@@ -4,15 +4,21 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from mockserver.models.common import Body
+from mockserver.models.common import Body, PositiveJsonInt
 
 EntityType = Literal["sources", "destinations", "transforms"]
 
 
 class TopicUpdatePayload(Body):
-    partition_count: int | None = Field(default=None, ge=1)
+    # The contract states the "at least one of" rule the validator below enforces.
+    model_config = ConfigDict(json_schema_extra={"anyOf": [
+        {"required": ["partition_count"], "properties": {"partition_count": {"type": "integer"}}},
+        {"required": ["tags"], "properties": {"tags": {"type": "array"}}},
+    ]})
+
+    partition_count: PositiveJsonInt | None = None
     tags: list[str] | None = None
 
     @model_validator(mode="after")
@@ -39,7 +45,7 @@ class TableMetricsRequest(Body):
     timestamp_from: str | None = None
     timestamp_to: str | None = None
     time_type: str | None = None
-    time_interval: int | None = Field(default=None, ge=1)
+    time_interval: PositiveJsonInt | None = None
     time_unit: str | None = None
 
 

@@ -37,7 +37,7 @@ def test_every_operation_passes_every_check(make_api):
 
 def test_missing_reads_empty_operations_are_exempt_from_use_after_free_only():
     doc = contract.document()
-    assert contract._missing_reads_empty(doc) == ["get_destination", "get_source"]
+    assert contract._missing_reads_empty(doc) == ["get_destination", "get_pipeline", "get_source", "get_transform"]
     config = contract.build_config(base_url=None, token="t", max_examples=1, doc=doc)
     schema = schemathesis.openapi.from_dict(doc, config=config)
     get_source = schema["/sources/{id}"]["GET"]
