@@ -195,6 +195,9 @@ class TopicService:
             } if detailed else None,
             "tags": topic.get("tags", []),
             "created_timestamp": topic["created_timestamp"],
+            # The 2.x provider's topic resource reads these two top-level fields.
+            "topic_id": topic["name"],
+            "partition_count": topic["partitions"],
         }
 
     def present_details(self, topic: Record) -> dict:
