@@ -13,7 +13,11 @@ import re
 import pytest
 
 from tests.provider.configs import (
-    V2_CONFIGS, V2_EMPTY_TEXT_MAPS, connectors, v3_config, v3_config_all_set,
+    V2_CONFIGS,
+    V2_EMPTY_TEXT_MAPS,
+    connectors,
+    v3_config,
+    v3_config_all_set,
 )
 from tests.provider.wire import assert_config_echoed, wait_gone
 
