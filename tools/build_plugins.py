@@ -68,6 +68,17 @@ CONDITIONAL_REQUIRED = [
     ("weaviate.oidc.client.secret", "weaviate.auth.scheme", "EQ", "OIDC_CLIENT_CREDENTIALS"),
 ]
 
+# What the 2.x provider (branch `main`) sends that the 3.x reference does not show.
+# Maps it sends as text: JSON text, or "key:value,key:value" pairs.
+V2_JSON_STRING_FIELDS = {("sources", "sqlserveraws"): {"streamkap.snapshot.custom.table.config.user.defined"}}
+V2_PAIRS_STRING_FIELDS = {("destinations", "snowflake"): {"auto.qa.dedupe.table.mapping"}}
+# Keys only the 2.x resources send (no default: the 2.x provider always sends its own).
+V2_ONLY_FIELDS = {
+    ("destinations", "postgresql"): [
+        {"name": "primary.key.mode", "type": "string", "one_of": ["record_key", "record_value", "none"]},
+    ],
+}
+
 MYSQL_FAMILY = {"mysql", "mariadb"}
 # Long free text reads better in a multi-line box.
 TEXTAREA_FIELDS = {"cursor.pipeline", "create.sql.execute", "create.sql.data", "weaviate.headers"}
@@ -84,7 +95,7 @@ PG_UNIQUE_DETAIL = ("Replication Slot Name and Publication Name already exist fo
                     "source. Please use different names.")
 
 
-def control_entry(field: dict, json_string_fields: set[str]) -> dict:
+def control_entry(field: dict, json_string_fields: set[str], pairs_string_fields: set[str]) -> dict:
     """The `value` block of a user-defined field."""
     name, kind = field["name"], field["type"]
     value: dict = {"type": "raw"}
@@ -111,6 +122,8 @@ def control_entry(field: dict, json_string_fields: set[str]) -> dict:
             ]
         if name in json_string_fields:
             value["json_string"] = True  # the provider sends this map as JSON text
+        if name in pairs_string_fields:
+            value["pairs_string"] = True
     elif field["one_of"]:
         value["control"] = "one-select"
         value["raw_values"] = field["one_of"]
@@ -124,8 +137,8 @@ def control_entry(field: dict, json_string_fields: set[str]) -> dict:
     return value
 
 
-def user_field(field: dict, json_string_fields: set[str]) -> dict:
-    value = control_entry(field, json_string_fields)
+def user_field(field: dict, json_string_fields: set[str], pairs_string_fields: set[str] = frozenset()) -> dict:
+    value = control_entry(field, json_string_fields, pairs_string_fields)
     return {
         "name": field["name"],
         "user_defined": True,
@@ -204,8 +217,12 @@ def computed_fields(entity_type: str, code: str, names: set[str]) -> list[dict]:
 
 def build_plugin(ref: dict) -> dict:
     entity_type, code = ref["entity_type"], ref["connector"]
-    json_string_fields = set(ref.get("json_string_fields", []))
-    fields = [user_field(f, json_string_fields) for f in ref["fields"]]
+    json_string_fields = set(ref.get("json_string_fields", [])) | V2_JSON_STRING_FIELDS.get((entity_type, code), set())
+    pairs_string_fields = V2_PAIRS_STRING_FIELDS.get((entity_type, code), set())
+    fields = [user_field(f, json_string_fields, pairs_string_fields) for f in ref["fields"]]
+    fields += [user_field({"required": False, "sensitive": False, "set_once": False, "default": None,
+                           "min": None, "max": None, **extra}, json_string_fields)
+               for extra in V2_ONLY_FIELDS.get((entity_type, code), [])]
     # Deprecated aliases may carry the only route to a key (sqlserveraws).
     known = {f["name"] for f in fields}
     for alias in ref.get("deprecated_aliases", []):

@@ -88,7 +88,8 @@ class KafkaUserService:
             "schema_proxy_endpoint": (
                 f"https://{service}.schema-proxy.streamkap.mock" if record["is_create_schema_registry"] else None
             ),
-            "kafka_acls": record["kafka_acls"],
+            # The 3.x provider decodes the topic as ``topic_name``: send it beside ``name``.
+            "kafka_acls": [{**acl, "topic_name": acl["name"]} for acl in record["kafka_acls"]],
             "is_create_schema_registry": record["is_create_schema_registry"],
         }
 

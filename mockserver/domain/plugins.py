@@ -82,6 +82,7 @@ class ValueSpec(_Strict):
     max: int | None = None
     value_fields: list[SubFieldSpec] | None = None  # map entries are objects of these
     json_string: bool = False                       # map may arrive as JSON text
+    pairs_string: bool = False                      # map may arrive as "k:v,k:v" text (2.x provider)
     function_name: str | None = None
     dependencies: list[str] = Field(default_factory=list)
 
@@ -201,6 +202,9 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
     if control == "one-select":
         if any(_same_json(value, option) for option in spec.raw_values or []):
             return None
+        # The 2.x provider sends numeric choices as numbers ("500" arrives as 500).
+        if _is_int(value) and str(value) in (spec.raw_values or []):
+            return None
         return f"{json.dumps(value)} is not one of: {', '.join(map(str, spec.raw_values or []))}"
     if control == "multi-select":
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
@@ -220,6 +224,13 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
         return None
     if control == "map":
         mapping = value
+        if value == "" and (spec.json_string or spec.pairs_string):
+            return None  # the 2.x provider's text form of an empty map
+        if spec.pairs_string and isinstance(value, str):
+            pairs = [item.partition(":") for item in value.split(",")]
+            if all(key and sep for key, sep, _ in pairs):
+                return None
+            return 'expected an object or "key:value,key:value" text'
         if spec.json_string and isinstance(value, str):
             try:
                 mapping = json.loads(value)

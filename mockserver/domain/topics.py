@@ -184,7 +184,10 @@ class TopicService:
 
     def present(self, topic: Record, *, detailed: bool = True) -> dict:
         return {
-            "id": topic["id"],
+            # A topic's public id is its Kafka name: the provider's streamkap_topic keeps
+            # this `id` as topic_id, which users write as "source_<id>.<schema>.<table>".
+            # The stored ObjectId shows as the entity's topic_db_ids.
+            "id": topic["name"],
             "name": topic["name"],
             "prefix": topic["prefix"],
             "entity": self._entity(topic),
@@ -195,13 +198,16 @@ class TopicService:
             } if detailed else None,
             "tags": topic.get("tags", []),
             "created_timestamp": topic["created_timestamp"],
+            # The 2.x provider's topic resource reads these two top-level fields.
+            "topic_id": topic["name"],
+            "partition_count": topic["partitions"],
         }
 
     def present_details(self, topic: Record) -> dict:
         """The ``/topics/details`` item: the topic with its message counts."""
         last_7d = _figure(3_000_000, "7d", topic["id"])
         return {
-            "id": topic["id"],
+            "id": topic["name"],
             "name": topic["name"],
             "entity": self._entity(topic),
             "prefix": topic["prefix"],

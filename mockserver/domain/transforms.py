@@ -104,10 +104,14 @@ class TransformService:
         }
 
     def job_status(self, who: Principal, transform_id: str) -> dict:
-        record = self.require(who, transform_id)
+        # The backend's handler turns every miss here into a 400; the 3.x provider
+        # tells "not deployed" from a transient failure by these two details.
+        record = self.get(who, transform_id)
+        if record is None:
+            raise BadRequest("Transform not found")
         job = record.get("job")
         if job is None:
-            raise NotFound("Job not found")
+            raise BadRequest("Job not found")
         now = self.clock()
         return {
             "id": transform_id,

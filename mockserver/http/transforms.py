@@ -179,6 +179,6 @@ routes = [
               operation_id="deploy_transform_live", tag=TAG, summary="Deploy the live job of a version",
               response=DeployResult, errors=(404,), path_params={**ID, **VERSION}),
     operation("GET", "/transforms/{id}/job_status", job_status, operation_id="transform_job_status", tag=TAG,
-              summary="The status of the transform's job; 404 'Job not found' if never deployed",
-              response=JobStatus, errors=(404,), path_params=ID),
+              summary="The status of the transform's job; 400 'Job not found' if never deployed",
+              response=JobStatus, errors=(400,), path_params=ID),
 ]

@@ -30,6 +30,7 @@ class KafkaUserCreate(KafkaUserUpdate):
 
 class KafkaAcl(BaseModel):
     name: str
+    topic_name: str  # the same topic, under the key the provider reads
     operation: str
     resource_pattern_type: str
     resource: str

@@ -85,6 +85,8 @@ class Topic(BaseModel):
     kafka: TopicKafka | None
     tags: list[str]
     created_timestamp: str
+    topic_id: str = Field(description="The Kafka topic name (read by the 2.x provider)")
+    partition_count: int = Field(description="Same as kafka.partitions.count (read by the 2.x provider)")
 
 
 class TopicDetails(BaseModel):

