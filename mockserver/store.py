@@ -7,6 +7,8 @@ Strategy (documented in the README):
 - Every write rewrites the file atomically: a temporary file in the same
   directory is written, fsync'd and renamed over the old one, so a crash
   mid-write leaves the previous file intact.
+- A domain operation that writes several records does it in one
+  ``transaction()``: one rewrite of the file, and all of it or nothing.
 - One lock serialises writes (and the read-modify-write they do), so concurrent
   requests never lose an update.
 - Entities are never removed, only soft-deleted (``deleted: true``).
@@ -14,46 +16,93 @@ Strategy (documented in the README):
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
 import tempfile
 import threading
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from tinydb import TinyDB
-from tinydb.storages import MemoryStorage, Storage
+from tinydb.storages import Storage
 
 Record = dict[str, Any]
 
 
 class AtomicJSONStorage(Storage):
-    """A TinyDB storage that keeps the data in memory and persists each write atomically."""
+    """A TinyDB storage that keeps the data in memory and persists it atomically.
 
-    def __init__(self, path: str) -> None:
-        self._path = Path(path)
-        self._path.parent.mkdir(parents=True, exist_ok=True)
+    With no path it only keeps the data in memory (``--db :memory:``).
+    Inside ``transaction()`` writes stay in memory and reach the file once, at
+    the end; if the block fails, memory goes back to the last persisted state,
+    so no request leaves part of its work behind.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self._path = Path(path) if path else None
         self._data: dict | None = None
-        if self._path.exists() and self._path.stat().st_size:
-            with self._path.open(encoding="utf-8") as handle:
-                self._data = json.load(handle)
+        self._depth = 0
+        self._dirty = False
+        self._snapshot: str | None = None  # memory mode: the state to roll back to
+        if self._path is not None:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._data = self._load()
 
     def read(self) -> dict | None:
         return self._data
 
     def write(self, data: dict) -> None:
+        self._data = data
+        if self._depth:
+            self._dirty = True
+        else:
+            self._persist()
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        if self._depth == 0 and self._path is None:
+            self._snapshot = json.dumps(self._data)
+        self._depth += 1
+        try:
+            yield
+        except BaseException:
+            self._depth -= 1
+            if self._depth == 0:
+                self._dirty = False
+                self._restore()
+            raise
+        self._depth -= 1
+        if self._depth == 0 and self._dirty:
+            self._dirty = False
+            self._persist()
+
+    def _load(self) -> dict | None:
+        if self._path is None or not self._path.exists() or not self._path.stat().st_size:
+            return None
+        with self._path.open(encoding="utf-8") as handle:
+            return json.load(handle)
+
+    def _restore(self) -> None:
+        # TinyDB changes the documents it read in place, so memory already holds
+        # what failed to persist: go back to what the file (or snapshot) says.
+        self._data = self._load() if self._path is not None else json.loads(self._snapshot or "null")
+
+    def _persist(self) -> None:
+        if self._path is None:
+            return
         fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=self._path.name, suffix=".tmp")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(data, handle, separators=(",", ":"))
+                json.dump(self._data, handle, separators=(",", ":"))
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, self._path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
+            self._restore()
             raise
-        self._data = data
 
     def close(self) -> None:
         pass
@@ -63,12 +112,22 @@ class Repository:
     """Tables of records keyed by their string ``id``, in insertion order."""
 
     def __init__(self, db: str) -> None:
-        storage = MemoryStorage if db == ":memory:" else AtomicJSONStorage
-        args = () if db == ":memory:" else (db,)
-        self._db = TinyDB(*args, storage=storage)
+        self._db = TinyDB(None if db == ":memory:" else db, storage=AtomicJSONStorage)
+        self._storage: AtomicJSONStorage = self._db.storage  # type: ignore[assignment]
         self._lock = threading.RLock()
         # id -> TinyDB doc_id, per table, so a lookup by id does not scan.
         self._index: dict[str, dict[str, int]] = {}
+
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """All the writes of the block reach the file together, once, or none of them do."""
+        with self._lock:
+            try:
+                with self._storage.transaction():
+                    yield
+            except BaseException:
+                self._index.clear()  # ids of rolled-back inserts must not linger
+                raise
 
     def _table_index(self, table: str) -> dict[str, int]:
         index = self._index.get(table)
@@ -112,7 +171,7 @@ class Repository:
             return len(matches), [copy.deepcopy(dict(doc)) for doc in matches[start:stop]]
 
     def replace_many(self, table: str, records: Iterable[Record]) -> None:
-        with self._lock:
+        with self.transaction():
             for record in records:
                 self.replace(table, record)
 

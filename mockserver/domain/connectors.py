@@ -128,8 +128,9 @@ class ConnectorService:
             "status": lifecycle.starting(now, self.timing.status_delay),
             "deleted": False,
         }
-        record.update(self._with_config(who, plugin, record, config, now))
-        return self.repo.insert(self.entity_type, record)
+        with self.repo.transaction():  # the entity and its topics, together
+            record.update(self._with_config(who, plugin, record, config, now))
+            return self.repo.insert(self.entity_type, record)
 
     async def _update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
         existing = self.require(who, entity_id)
@@ -153,8 +154,9 @@ class ConnectorService:
             "tags": existing.get("tags", []) if data.tags is None else list(data.tags),
             "updated_timestamp": iso_now(now),
         }
-        record.update(self._with_config(who, plugin, record, config, now))
-        return self.repo.replace(self.entity_type, record)
+        with self.repo.transaction():
+            record.update(self._with_config(who, plugin, record, config, now))
+            return self.repo.replace(self.entity_type, record)
 
     def delete(self, who: Principal, entity_id: str, *, wait: bool = True) -> Record:
         record = self.require(who, entity_id)
@@ -164,8 +166,9 @@ class ConnectorService:
         now = self.clock()
         grace = 0.0 if wait else self.timing.delete_delay
         deleted = mark_deleted(record, now, grace)
-        self.repo.replace(self.entity_type, deleted)
-        self.topics.drop_all(entity_id, now)
+        with self.repo.transaction():
+            self.repo.replace(self.entity_type, deleted)
+            self.topics.drop_all(entity_id, now)
         return deleted
 
     def act(self, who: Principal, entity_id: str, action: str) -> Record:

@@ -45,8 +45,10 @@ class TagService:
         """Insert the fixture's system tags that the store does not hold yet (by id)."""
         if not path.exists():
             return
-        for tag in json.loads(path.read_text(encoding="utf-8"))["tags"]:
-            if self.repo.get(TAGS, tag["id"]) is None:
+        with self.repo.transaction():  # one write of the file, only if something is new
+            for tag in json.loads(path.read_text(encoding="utf-8"))["tags"]:
+                if self.repo.get(TAGS, tag["id"]) is not None:
+                    continue
                 self.repo.insert(TAGS, {
                     "id": tag["id"],
                     "name": tag["name"],
@@ -114,8 +116,9 @@ class TagService:
 
     def delete(self, who: Principal, tag_id: str) -> Record:
         existing = self._require_custom(who, tag_id, "deleted")
-        deleted = self.repo.replace(TAGS, mark_deleted(existing, self.clock(), 0))
-        self._untag_everything(tag_id)
+        with self.repo.transaction():
+            deleted = self.repo.replace(TAGS, mark_deleted(existing, self.clock(), 0))
+            self._untag_everything(tag_id)
         return deleted
 
     # ---- presentation ------------------------------------------------------

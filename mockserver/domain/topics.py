@@ -171,13 +171,14 @@ class TopicService:
     def delete(self, who: Principal, ref: str) -> Record:
         topic = self.require(who, ref)
         now = self.clock()
-        self.repo.replace(TABLE, mark_deleted(topic, now, 0))
         # The owning entity lists its topics; keep that list in step with the topics table.
         owner = self.repo.get(topic["entity_type"], topic["entity_id"])
-        if owner is not None and topic["id"] in owner.get("topic_ids", []):
-            keep = [(i, n) for i, n in zip(owner["topic_ids"], owner["topics"]) if i != topic["id"]]
-            owner["topic_ids"], owner["topics"] = [i for i, _ in keep], [n for _, n in keep]
-            self.repo.replace(topic["entity_type"], owner)
+        with self.repo.transaction():
+            self.repo.replace(TABLE, mark_deleted(topic, now, 0))
+            if owner is not None and topic["id"] in owner.get("topic_ids", []):
+                keep = [(i, n) for i, n in zip(owner["topic_ids"], owner["topics"]) if i != topic["id"]]
+                owner["topic_ids"], owner["topics"] = [i for i, _ in keep], [n for _, n in keep]
+                self.repo.replace(topic["entity_type"], owner)
         return topic
 
     # ---- presentation ------------------------------------------------------

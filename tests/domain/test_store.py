@@ -89,3 +89,46 @@ def test_file_is_written_with_fsync(tmp_path):
     with mock.patch("mockserver.store.os.fsync", wraps=os.fsync) as fsync:
         repo.insert("things", record(1))
     assert fsync.called
+
+
+def test_a_failed_write_does_not_linger_in_memory(tmp_path):
+    repo = Repository(str(tmp_path / "db.json"))
+    repo.insert("things", record(1))
+    with mock.patch("mockserver.store.os.replace", side_effect=OSError("disk full")):
+        with pytest.raises(OSError):
+            repo.replace("things", record(1, name="changed"))
+        with pytest.raises(OSError):
+            repo.insert("things", record(2))
+    assert repo.get("things", f"{1:024x}")["name"] == "n1"
+    assert repo.get("things", f"{2:024x}") is None
+    assert len(repo.find("things", lambda r: True)) == 1
+
+
+@pytest.mark.parametrize("db", ["file", ":memory:"])
+def test_a_failed_transaction_leaves_nothing_behind(tmp_path, db):
+    repo = Repository(str(tmp_path / "db.json") if db == "file" else db)
+    repo.insert("things", record(1))
+    with pytest.raises(RuntimeError):
+        with repo.transaction():
+            repo.insert("things", record(2))
+            repo.replace("things", record(1, name="changed"))
+            repo.insert("others", record(3))
+            raise RuntimeError("a later check failed")
+    assert repo.get("things", f"{2:024x}") is None
+    assert repo.get("others", f"{3:024x}") is None
+    assert repo.get("things", f"{1:024x}")["name"] == "n1"
+    repo.insert("things", record(4))  # the store still works afterwards
+    assert [r["id"] for r in repo.find("things", lambda r: True)] == [f"{1:024x}", f"{4:024x}"]
+
+
+def test_a_transaction_writes_the_file_once(tmp_path):
+    repo = Repository(str(tmp_path / "db.json"))
+    with mock.patch("mockserver.store.os.replace", wraps=os.replace) as replace:
+        with repo.transaction():
+            for i in range(5):
+                repo.insert("things", record(i))
+            with repo.transaction():  # nested blocks join the outer one
+                repo.insert("others", record(9))
+    assert replace.call_count == 1
+    reopened = Repository(str(tmp_path / "db.json"))
+    assert len(reopened.find("things", lambda r: True)) == 5 and reopened.get("others", f"{9:024x}")
