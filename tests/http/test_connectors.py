@@ -46,6 +46,21 @@ def test_numeric_string_port_stays_a_string(api):
     assert response.json()["config"]["database.port.user.defined"] == "5432"
 
 
+def test_port_of_digits_int_cannot_read_is_400(api):
+    # "²" is a digit to str.isdigit() but not to int(): once a 500.
+    response = create(api, config={**PG_SOURCE_CONFIG, "database.port.user.defined": "²"})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == 'Invalid value for "database.port.user.defined": expected an integer, got string'
+
+
+def test_json_text_nested_too_deep_to_parse_is_400(api):
+    keyfile = "[" * 100_000 + "]" * 100_000  # json.loads hits the recursion limit: once a 500
+    response = api.post("/destinations", json={"name": "bq", "connector": "bigquery",
+                                               "config": {"keyfile": keyfile, "defaultDataset": "raw"}})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == 'Invalid value for "keyfile": expected a string holding valid JSON'
+
+
 def test_defaults_and_computed_keys_are_filled(api):
     config = create(api).json()["config"]
     assert config["slot.name"] == "streamkap_pgoutput_slot"
