@@ -10,7 +10,7 @@ from typing import Any
 from mockserver.domain import status as lifecycle
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Page, Record, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -63,10 +63,7 @@ class ConnectorService:
     # ---- reads -------------------------------------------------------------
 
     def get(self, who: Principal, entity_id: str) -> Record | None:
-        record = self.repo.get(self.entity_type, entity_id)
-        if record is None or not is_visible(record, who, self.clock()):
-            return None
-        return record
+        return find_visible(self.repo, self.entity_type, who, entity_id, self.clock())
 
     def require(self, who: Principal, entity_id: str) -> Record:
         record = self.get(who, entity_id)

@@ -27,12 +27,6 @@ def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, ow
         raise Conflict(f"{label} with name '{name}' already exists")
 
 
-def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
-    """A live (not deleted) record of the caller's tenant and service, else None."""
-    record = repo.get(table, entity_id)
-    return record if record is not None and is_live(record) and in_scope(record, who) else None
-
-
 def tag_visible(tag: Record, who: Principal) -> bool:
     """A live tag of the caller's tenant and service, or a live system tag."""
     return is_live(tag) and bool(tag.get("system") or in_scope(tag, who))

@@ -27,7 +27,7 @@ from mockserver.domain import jobs
 from mockserver.domain.connectors import Timing
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Page, Record, find_live, find_visible, iso_now, is_visible, mark_deleted, new_id, owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -75,15 +75,12 @@ class TransformService:
     # ---- reads -------------------------------------------------------------
 
     def get(self, who: Principal, transform_id: str) -> Record | None:
-        record = self.repo.get(TABLE, transform_id)
-        if record is None or not is_visible(record, who, self.clock()):
-            return None
-        return record
+        return find_visible(self.repo, TABLE, who, transform_id, self.clock())
 
     def require(self, who: Principal, transform_id: str, *, live: bool = False) -> Record:
         """The caller's transform; with ``live``, one still in its delete grace time is gone too."""
-        record = self.get(who, transform_id)
-        if record is None or (live and not is_live(record)):
+        record = find_live(self.repo, TABLE, who, transform_id) if live else self.get(who, transform_id)
+        if record is None:
             raise NotFound("Entity not found")
         return record
 
