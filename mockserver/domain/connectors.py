@@ -10,7 +10,7 @@ from typing import Any
 from mockserver.domain import status as lifecycle
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Page, Record, find_live, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -66,7 +66,8 @@ class ConnectorService:
         return find_visible(self.repo, self.entity_type, who, entity_id, self.clock())
 
     def require(self, who: Principal, entity_id: str) -> Record:
-        record = self.get(who, entity_id)
+        """The caller's entity to change: one deleted, even within its delete grace time, is gone."""
+        record = find_live(self.repo, self.entity_type, who, entity_id)
         if record is None:
             raise NotFound("Entity not found")
         return record
@@ -155,8 +156,6 @@ class ConnectorService:
 
     def delete(self, who: Principal, entity_id: str, *, wait: bool = True) -> Record:
         record = self.require(who, entity_id)
-        if not is_live(record):  # already deleted, still in its grace time
-            raise NotFound("Entity not found")
         ensure_unused(self.repo, who, self.entity_type, entity_id)
         now = self.clock()
         grace = 0.0 if wait else self.timing.delete_delay

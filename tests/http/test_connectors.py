@@ -224,6 +224,20 @@ def test_delete_with_grace_stays_visible_for_a_while(make_api, clock):
     assert get_one(api, "sources", entity_id)["total"] == 0
 
 
+def test_an_entity_in_its_delete_grace_cannot_be_changed(make_api, clock):
+    # It still reads, but it is deleted: an update or action once revived its topics.
+    api = make_api(delete_delay=5)
+    entity_id = create(api).json()["id"]
+    assert api.delete(f"/sources/{entity_id}?wait=false").status_code == 200
+    update = api.put(f"/sources/{entity_id}", json={"name": "my-entity", "connector": "postgresql",
+                                                    "config": PG_SOURCE_CONFIG})
+    assert update.status_code == 404 and update.json() == {"detail": "Entity not found"}
+    action = api.post(f"/sources/{entity_id}/actions/pause")
+    assert action.status_code == 404 and action.json() == {"detail": "Entity not found"}
+    assert api.get(f"/topics?entity_id={entity_id}").json()["total"] == 0
+    assert get_one(api, "sources", entity_id)["result"][0]["connector_status"] == "Active"
+
+
 def test_wait_flag_is_validated(api):
     response = api.post("/sources?wait=maybe", json={"name": "x", "connector": "postgresql", "config": PG_SOURCE_CONFIG})
     assert response.status_code == 422
