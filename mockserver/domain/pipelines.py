@@ -1,7 +1,8 @@
 """Pipelines: a source's topics flowing, through optional transforms, into a destination.
 
 A pipeline record is stored in the shape ``references.py`` relies on (``source: {id}``,
-``destination: {id}``, ``transforms: [{id}]``), so deleting a source, destination or
+``destination: {id}``, ``transforms: [{id}]``, ``topic_auto_discovery_transforms:
+[{transform_id}]``), so deleting a source, destination or
 transform a live pipeline uses is refused there.
 """
 

@@ -4,7 +4,7 @@ Record shapes this module relies on:
 - ``tags`` table: ``{id, name, system: bool, tenant_id, service_id, deleted}``; a
   system tag (``system: true``) belongs to every tenant.
 - ``pipelines`` table: ``{id, name, tenant_id, service_id, deleted, source: {id},
-  destination: {id}, transforms: [{id}]}``.
+  destination: {id}, transforms: [{id}], topic_auto_discovery_transforms: [{transform_id}]}``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,8 @@ def _uses(pipeline: Record, entity_type: str, entity_id: str) -> bool:
     if entity_type == "destinations":
         return (pipeline.get("destination") or {}).get("id") == entity_id
     if entity_type == "transforms":
-        return any(t.get("id") == entity_id for t in pipeline.get("transforms") or [])
+        return any(t.get("id") == entity_id for t in pipeline.get("transforms") or []) or any(
+            rule.get("transform_id") == entity_id for rule in pipeline.get("topic_auto_discovery_transforms") or [])
     return False
 
 
