@@ -139,7 +139,7 @@ class ConnectorService:
         plugin = self._plugin(data.connector)
         ensure_name_free(self.repo, self.entity_type, who, data.name, entity_id, self._singular)
         check_tag_ids(self.repo, who, data.tags)
-        old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
+        old_config = self.box.open_config(existing)
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
         self._check_unique_rules(who, plugin, config, entity_id)
         now = self.clock()
@@ -174,8 +174,7 @@ class ConnectorService:
 
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         plugin = self.plugins.get(self.entity_type, record["connector"])
-        config = self.box.shown_config(record["config"], record.get("secret_keys", []),
-                                       secret_returned=secret_returned)
+        config = self.box.shown_config(record, secret_returned=secret_returned)
         status = lifecycle.current(record["status"], self.clock())
         return {
             "id": record["id"],
@@ -236,8 +235,7 @@ class ConnectorService:
 
     def _with_config(self, who: Principal, plugin: Plugin, record: Record, config: dict, now: float) -> Record:
         """The stored config (secrets sealed) and the topics derived from it."""
-        secret_keys = sorted(plugin.secret_keys() & config.keys())
-        derived: Record = {"config": self.box.seal_config(config, secret_keys), "secret_keys": secret_keys}
+        derived: Record = self.box.seal_config(config, plugin.secret_keys())
         if self.entity_type == "sources" and plugin.topics_from:
             names = source_topic_names(record["id"], config.get(plugin.topics_from))
             topics = self.topics.sync(who, self.entity_type, record["id"], names, now)

@@ -150,7 +150,7 @@ class TransformService:
             "job": None,
             "topic_ids": [],
             "deleted": False,
-            **self._sealed(plugin, config),
+            **self.box.seal_config(config, plugin.secret_keys()),
         }
         return self.repo.insert(TABLE, record)
 
@@ -163,7 +163,7 @@ class TransformService:
             )
         plugin = self._plugin(data.transform)
         check_tag_ids(self.repo, who, data.tags)
-        old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
+        old_config = self.box.open_config(existing)
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
         name = self._name_of(config)
         ensure_name_free(self.repo, TABLE, who, name, transform_id, "Transform")
@@ -173,7 +173,7 @@ class TransformService:
             # created_from is kept from the create.
             "tags": existing["tags"] if data.tags is None else list(data.tags),
             "updated_at": iso_now(self.clock()),
-            **self._sealed(plugin, config),
+            **self.box.seal_config(config, plugin.secret_keys()),
         }
         if (data.implementation or None) != existing["implementation"]:
             record = self._with_version(record, data.implementation or None)
@@ -237,8 +237,7 @@ class TransformService:
             "name": record["name"],
             "transform_type": record["transform_type"],
             "status": jobs.current(job, now),
-            "config": self.box.shown_config(record["config"], record.get("secret_keys", []),
-                                            secret_returned=secret_returned),
+            "config": self.box.shown_config(record, secret_returned=secret_returned),
             "implementation": record["implementation"],
             "version": record["version"],
             "topic_ids": record["topic_ids"],
@@ -278,10 +277,6 @@ class TransformService:
         if not isinstance(name, str) or not name.strip():
             raise BadRequest(f'"{NAME_KEY}" must be a non-empty string')
         return name
-
-    def _sealed(self, plugin: Plugin, config: dict) -> Record:
-        secret_keys = sorted(plugin.secret_keys() & config.keys())
-        return {"config": self.box.seal_config(config, secret_keys), "secret_keys": secret_keys}
 
     def _with_version(self, record: Record, implementation: dict | None, *, description: str | None = None,
                       config: dict | None = None, version_id: str | None = None) -> Record:
