@@ -151,9 +151,7 @@ class Repository:
             return copy.deepcopy(dict(doc)) if doc is not None else None
 
     def replace(self, table: str, record: Record) -> Record:
-        with self._lock:
-            doc_id = self._table_index(table)[record["id"]]
-            self._db.table(table).update(_replace_with(record), doc_ids=[doc_id])
+        self.replace_many(table, [record])
         return copy.deepcopy(record)
 
     def find(self, table: str, predicate: Callable[[Record], bool]) -> list[Record]:
@@ -171,19 +169,19 @@ class Repository:
             return len(matches), [copy.deepcopy(dict(doc)) for doc in matches[start:stop]]
 
     def replace_many(self, table: str, records: Iterable[Record]) -> None:
-        with self.transaction():
-            for record in records:
-                self.replace(table, record)
+        """Replace stored records by id, in one write of the file."""
+        new = {record["id"]: copy.deepcopy(record) for record in records}
+        if not new:
+            return
+
+        def replace_doc(doc: dict) -> None:
+            replacement = new[doc["id"]]
+            doc.clear()
+            doc.update(replacement)
+
+        with self._lock:
+            index = self._table_index(table)
+            self._db.table(table).update(replace_doc, doc_ids=[index[record_id] for record_id in new])
 
     def close(self) -> None:
         self._db.close()
-
-
-def _replace_with(record: Record) -> Callable[[dict], None]:
-    new = copy.deepcopy(record)
-
-    def transform(doc: dict) -> None:
-        doc.clear()
-        doc.update(new)
-
-    return transform

@@ -10,7 +10,7 @@ from typing import Any
 from mockserver.domain import status as lifecycle
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Page, Record, find_live, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -63,13 +63,11 @@ class ConnectorService:
     # ---- reads -------------------------------------------------------------
 
     def get(self, who: Principal, entity_id: str) -> Record | None:
-        record = self.repo.get(self.entity_type, entity_id)
-        if record is None or not is_visible(record, who, self.clock()):
-            return None
-        return record
+        return find_visible(self.repo, self.entity_type, who, entity_id, self.clock())
 
     def require(self, who: Principal, entity_id: str) -> Record:
-        record = self.get(who, entity_id)
+        """The caller's entity to change: one deleted, even within its delete grace time, is gone."""
+        record = find_live(self.repo, self.entity_type, who, entity_id)
         if record is None:
             raise NotFound("Entity not found")
         return record
@@ -142,7 +140,7 @@ class ConnectorService:
         plugin = self._plugin(data.connector)
         ensure_name_free(self.repo, self.entity_type, who, data.name, entity_id, self._singular)
         check_tag_ids(self.repo, who, data.tags)
-        old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
+        old_config = self.box.open_config(existing)
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
         self._check_unique_rules(who, plugin, config, entity_id)
         now = self.clock()
@@ -160,8 +158,6 @@ class ConnectorService:
 
     def delete(self, who: Principal, entity_id: str, *, wait: bool = True) -> Record:
         record = self.require(who, entity_id)
-        if not is_live(record):  # already deleted, still in its grace time
-            raise NotFound("Entity not found")
         ensure_unused(self.repo, who, self.entity_type, entity_id)
         now = self.clock()
         grace = 0.0 if wait else self.timing.delete_delay
@@ -181,8 +177,7 @@ class ConnectorService:
 
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         plugin = self.plugins.get(self.entity_type, record["connector"])
-        config = self.box.shown_config(record["config"], record.get("secret_keys", []),
-                                       secret_returned=secret_returned)
+        config = self.box.shown_config(record, secret_returned=secret_returned)
         status = lifecycle.current(record["status"], self.clock())
         return {
             "id": record["id"],
@@ -243,8 +238,7 @@ class ConnectorService:
 
     def _with_config(self, who: Principal, plugin: Plugin, record: Record, config: dict, now: float) -> Record:
         """The stored config (secrets sealed) and the topics derived from it."""
-        secret_keys = sorted(plugin.secret_keys() & config.keys())
-        derived: Record = {"config": self.box.seal_config(config, secret_keys), "secret_keys": secret_keys}
+        derived: Record = self.box.seal_config(config, plugin.secret_keys())
         if self.entity_type == "sources" and plugin.topics_from:
             names = source_topic_names(record["id"], config.get(plugin.topics_from))
             topics = self.topics.sync(who, self.entity_type, record["id"], names, now)

@@ -1,7 +1,8 @@
 """Pipelines: a source's topics flowing, through optional transforms, into a destination.
 
 A pipeline record is stored in the shape ``references.py`` relies on (``source: {id}``,
-``destination: {id}``, ``transforms: [{id}]``), so deleting a source, destination or
+``destination: {id}``, ``transforms: [{id}]``, ``topic_auto_discovery_transforms:
+[{transform_id}]``), so deleting a source, destination or
 transform a live pipeline uses is refused there.
 """
 
@@ -14,9 +15,9 @@ from typing import Any
 from mockserver.domain import status as lifecycle
 from mockserver.domain.connectors import Timing
 from mockserver.domain.records import (
-    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Page, Record, find_live, find_visible, iso_now, is_visible, mark_deleted, new_id, owned_by,
 )
-from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free, find_live
+from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
@@ -45,14 +46,11 @@ class PipelineService:
     # ---- reads -------------------------------------------------------------
 
     def get(self, who: Principal, pipeline_id: str) -> Record | None:
-        record = self.repo.get(PIPELINES, pipeline_id)
-        if record is None or not is_visible(record, who, self.clock()):
-            return None
-        return record
+        return find_visible(self.repo, PIPELINES, who, pipeline_id, self.clock())
 
     def require(self, who: Principal, pipeline_id: str) -> Record:
-        record = self.get(who, pipeline_id)
-        if record is None or not is_live(record):
+        record = find_live(self.repo, PIPELINES, who, pipeline_id)
+        if record is None:
             raise NotFound(f"Pipeline {pipeline_id} not found")
         return record
 

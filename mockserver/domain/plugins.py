@@ -155,6 +155,17 @@ def _is_int(value: Any) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+_NOT_JSON = object()
+
+
+def _parse_json(text: str) -> Any:
+    """The value ``text`` holds, or ``_NOT_JSON``; nesting too deep to parse is not JSON either."""
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        return _NOT_JSON
+
+
 def _check_range(value: int, lo: int | None, hi: int | None) -> str | None:
     if (lo is not None and value < lo) or (hi is not None and value > hi):
         return f"{value} is out of range {'' if lo is None else lo}..{'' if hi is None else hi}"
@@ -163,9 +174,8 @@ def _check_range(value: int, lo: int | None, hi: int | None) -> str | None:
 
 def _check_sub(entry: Any, subs: list[SubFieldSpec], json_string: bool) -> str | None:
     if json_string and isinstance(entry, str):
-        try:
-            entry = json.loads(entry)
-        except ValueError:
+        entry = _parse_json(entry)
+        if entry is _NOT_JSON:
             return "entry is not valid JSON"
     if not isinstance(entry, dict):
         return f"entries must be objects, got {_type_name(entry)}"
@@ -192,7 +202,8 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
     spec, control = field.value, field.value.control
     if control in ("number", "slider"):
         number = value
-        if isinstance(value, str) and _is_port(field.name) and value.strip().isdigit():
+        # isdecimal, not isdigit: int() refuses digits such as "²".
+        if isinstance(value, str) and _is_port(field.name) and value.strip().isdecimal():
             number = int(value)  # the backend keeps ports as strings
         if not _is_int(number):
             return f"expected an integer, got {_type_name(value)}"
@@ -217,11 +228,7 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
     if control == "json":
         if not isinstance(value, str):
             return f"expected a string holding JSON, got {_type_name(value)}"
-        try:
-            json.loads(value)
-        except ValueError:
-            return "expected a string holding valid JSON"
-        return None
+        return "expected a string holding valid JSON" if _parse_json(value) is _NOT_JSON else None
     if control == "map":
         mapping = value
         if value == "" and (spec.json_string or spec.pairs_string):
@@ -232,9 +239,8 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
                 return None
             return 'expected an object or "key:value,key:value" text'
         if spec.json_string and isinstance(value, str):
-            try:
-                mapping = json.loads(value)
-            except ValueError:
+            mapping = _parse_json(value)
+            if mapping is _NOT_JSON:
                 return "expected an object or a string holding a JSON object"
         if not isinstance(mapping, dict):
             return f"expected an object, got {_type_name(value)}"

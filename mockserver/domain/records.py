@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
 from mockserver.domain.tenancy import Principal
+from mockserver.store import Repository
 
 Record = dict[str, Any]
 _counter = int.from_bytes(os.urandom(3), "big")
@@ -42,6 +43,18 @@ def is_visible(record: Record, who: Principal, now: float) -> bool:
 
 def is_live(record: Record) -> bool:
     return not record.get("deleted")
+
+
+def find_visible(repo: Repository, table: str, who: Principal, entity_id: str, now: float) -> Record | None:
+    """The caller's record by id if it is visible (see ``is_visible``), else None."""
+    record = repo.get(table, entity_id)
+    return record if record is not None and is_visible(record, who, now) else None
+
+
+def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
+    """The caller's record by id if it is not deleted (not even within its grace time), else None."""
+    record = repo.get(table, entity_id)
+    return record if record is not None and is_live(record) and in_scope(record, who) else None
 
 
 def mark_deleted(record: Record, now: float, grace: float) -> Record:

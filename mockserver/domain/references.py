@@ -4,7 +4,7 @@ Record shapes this module relies on:
 - ``tags`` table: ``{id, name, system: bool, tenant_id, service_id, deleted}``; a
   system tag (``system: true``) belongs to every tenant.
 - ``pipelines`` table: ``{id, name, tenant_id, service_id, deleted, source: {id},
-  destination: {id}, transforms: [{id}]}``.
+  destination: {id}, transforms: [{id}], topic_auto_discovery_transforms: [{transform_id}]}``.
 """
 
 from __future__ import annotations
@@ -25,12 +25,6 @@ def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, ow
     clash = repo.find(table, lambda r: is_live(r) and r["name"] == name and r["id"] != own_id and in_scope(r, who))
     if clash:
         raise Conflict(f"{label} with name '{name}' already exists")
-
-
-def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
-    """A live (not deleted) record of the caller's tenant and service, else None."""
-    record = repo.get(table, entity_id)
-    return record if record is not None and is_live(record) and in_scope(record, who) else None
 
 
 def tag_visible(tag: Record, who: Principal) -> bool:
@@ -55,7 +49,8 @@ def _uses(pipeline: Record, entity_type: str, entity_id: str) -> bool:
     if entity_type == "destinations":
         return (pipeline.get("destination") or {}).get("id") == entity_id
     if entity_type == "transforms":
-        return any(t.get("id") == entity_id for t in pipeline.get("transforms") or [])
+        return any(t.get("id") == entity_id for t in pipeline.get("transforms") or []) or any(
+            rule.get("transform_id") == entity_id for rule in pipeline.get("topic_auto_discovery_transforms") or [])
     return False
 
 

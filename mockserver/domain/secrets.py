@@ -11,7 +11,7 @@ import hmac
 import json
 import os
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from cryptography.fernet import Fernet, InvalidToken
 
@@ -38,26 +38,27 @@ class SecretBox:
         except InvalidToken as exc:  # a db written with another key
             raise RuntimeError("stored secret cannot be decrypted with the configured key") from exc
 
-    def seal_config(self, config: dict, keys: Iterable[str]) -> dict:
-        sealed = dict(config)
-        for key in keys:
-            if key in sealed:
-                sealed[key] = self.seal(sealed[key])
-        return sealed
+    def seal_config(self, config: dict, secret_keys: Iterable[str]) -> dict:
+        """A config's stored form, ``{"config", "secret_keys"}``: the secrets it holds sealed, and their keys."""
+        keys = sorted(set(secret_keys) & config.keys())
+        return {"config": _with_values(config, keys, self.seal), "secret_keys": keys}
 
-    def open_config(self, config: dict, keys: Iterable[str]) -> dict:
-        opened = dict(config)
-        for key in keys:
-            if key in opened:
-                opened[key] = self.open(opened[key])
-        return opened
+    def open_config(self, stored: dict) -> dict:
+        """The config of a record stored by ``seal_config``, secrets in clear."""
+        return _with_values(stored["config"], stored.get("secret_keys", []), self.open)
+
+    def shown_config(self, stored: dict, *, secret_returned: bool) -> dict:
+        """The config of a record stored by ``seal_config`` as a response shows it: secrets in clear or masked."""
+        opened = self.open_config(stored)
+        return opened if secret_returned else mask_config(opened, stored.get("secret_keys", []))
 
 
-    def shown_config(self, config: dict, keys: Iterable[str], *, secret_returned: bool) -> dict:
-        """A stored config as a response shows it: secrets in clear or masked."""
-        keys = list(keys)
-        opened = self.open_config(config, keys)
-        return opened if secret_returned else mask_config(opened, keys)
+def _with_values(config: dict, keys: Iterable[str], change: Callable[[Any], Any]) -> dict:
+    changed = dict(config)
+    for key in keys:
+        if key in changed:
+            changed[key] = change(changed[key])
+    return changed
 
 
 def mask_config(config: dict, keys: Iterable[str]) -> dict:

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import (
-    Clock, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Record, find_live, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
 )
-from mockserver.domain.references import check_tag_ids, find_live
+from mockserver.domain.references import check_tag_ids
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
@@ -141,8 +141,8 @@ class TopicService:
 
     def require(self, who: Principal, ref: str) -> Record:
         """A topic by id or, since the provider's topic resource passes Kafka names, by its name."""
-        record = self.repo.get(TABLE, ref)
-        if record is not None and is_visible(record, who, self.clock()):
+        record = find_visible(self.repo, TABLE, who, ref, self.clock())
+        if record is not None:
             return record
         named = [t for t in self.find(who) if t["name"] == ref]
         if len(named) > 1:

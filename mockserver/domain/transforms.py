@@ -27,7 +27,7 @@ from mockserver.domain import jobs
 from mockserver.domain.connectors import Timing
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock, Page, Record, find_live, find_visible, iso_now, is_visible, mark_deleted, new_id, owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -75,15 +75,12 @@ class TransformService:
     # ---- reads -------------------------------------------------------------
 
     def get(self, who: Principal, transform_id: str) -> Record | None:
-        record = self.repo.get(TABLE, transform_id)
-        if record is None or not is_visible(record, who, self.clock()):
-            return None
-        return record
+        return find_visible(self.repo, TABLE, who, transform_id, self.clock())
 
     def require(self, who: Principal, transform_id: str, *, live: bool = False) -> Record:
         """The caller's transform; with ``live``, one still in its delete grace time is gone too."""
-        record = self.get(who, transform_id)
-        if record is None or (live and not is_live(record)):
+        record = find_live(self.repo, TABLE, who, transform_id) if live else self.get(who, transform_id)
+        if record is None:
             raise NotFound("Entity not found")
         return record
 
@@ -153,7 +150,7 @@ class TransformService:
             "job": None,
             "topic_ids": [],
             "deleted": False,
-            **self._sealed(plugin, config),
+            **self.box.seal_config(config, plugin.secret_keys()),
         }
         return self.repo.insert(TABLE, record)
 
@@ -166,7 +163,7 @@ class TransformService:
             )
         plugin = self._plugin(data.transform)
         check_tag_ids(self.repo, who, data.tags)
-        old_config = self.box.open_config(existing["config"], existing.get("secret_keys", []))
+        old_config = self.box.open_config(existing)
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
         name = self._name_of(config)
         ensure_name_free(self.repo, TABLE, who, name, transform_id, "Transform")
@@ -176,7 +173,7 @@ class TransformService:
             # created_from is kept from the create.
             "tags": existing["tags"] if data.tags is None else list(data.tags),
             "updated_at": iso_now(self.clock()),
-            **self._sealed(plugin, config),
+            **self.box.seal_config(config, plugin.secret_keys()),
         }
         if (data.implementation or None) != existing["implementation"]:
             record = self._with_version(record, data.implementation or None)
@@ -240,8 +237,7 @@ class TransformService:
             "name": record["name"],
             "transform_type": record["transform_type"],
             "status": jobs.current(job, now),
-            "config": self.box.shown_config(record["config"], record.get("secret_keys", []),
-                                            secret_returned=secret_returned),
+            "config": self.box.shown_config(record, secret_returned=secret_returned),
             "implementation": record["implementation"],
             "version": record["version"],
             "topic_ids": record["topic_ids"],
@@ -281,10 +277,6 @@ class TransformService:
         if not isinstance(name, str) or not name.strip():
             raise BadRequest(f'"{NAME_KEY}" must be a non-empty string')
         return name
-
-    def _sealed(self, plugin: Plugin, config: dict) -> Record:
-        secret_keys = sorted(plugin.secret_keys() & config.keys())
-        return {"config": self.box.seal_config(config, secret_keys), "secret_keys": secret_keys}
 
     def _with_version(self, record: Record, implementation: dict | None, *, description: str | None = None,
                       config: dict | None = None, version_id: str | None = None) -> Record:

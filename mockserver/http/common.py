@@ -13,13 +13,14 @@ from mockserver.domain.records import Page
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import Forbidden, Unprocessable
 from mockserver.http.errors import validation_detail
+from mockserver.models.common import OBJECT_ID_PATTERN
 
 M = TypeVar("M", bound=BaseModel)
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off"}
 MAX_PAGE_SIZE = 100
-OBJECT_ID_RE = re.compile(r"[0-9a-f]{24}")
+OBJECT_ID_RE = re.compile(OBJECT_ID_PATTERN)
 
 
 def backend(request: Request) -> Any:

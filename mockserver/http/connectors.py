@@ -9,7 +9,7 @@ from mockserver.domain import status as lifecycle
 
 from mockserver.domain.connectors import SINGULAR, ConnectorInput, ConnectorService, Filters
 from mockserver.domain.records import Page, envelope, envelope_of_one
-from mockserver.domain.tenancy import READ, WRITE
+from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
     authenticate, backend, parse_body, path_id, query_bool, query_list, query_page, respond,
 )
@@ -34,31 +34,36 @@ def connector_routes(entity_type: str) -> list[Route]:
             created_from=body.created_from, tags=body.tags, kc_cluster_id=body.kc_cluster_id,
         )
 
-    def listing(request: Request, page: Page, filters: Filters):
+    def entity(request: Request, record: dict):
         svc = service(request)
-        total, records = svc.list(authenticate(request, READ), page, filters)
+        return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+
+    def listing(request: Request, who: Principal, page: Page, filters: Filters):
+        svc = service(request)
+        total, records = svc.list(who, page, filters)
         secret_returned = query_bool(request, "secret_returned")
         result = [svc.present(r, secret_returned=secret_returned) for r in records]
         return respond(EntityEnvelope, envelope(page, total, result))
 
     async def list_all(request: Request):
+        who = authenticate(request, READ)
         filters = Filters(
             ids=query_list(request, "ids"),
             partial_name=request.query_params.get("partial_name"),
             connectors=query_list(request, "connector"),
             statuses=query_list(request, "status"),
         )
-        return listing(request, query_page(request), filters)
+        return listing(request, who, query_page(request), filters)
 
     async def search(request: Request):
-        authenticate(request, READ)
+        who = authenticate(request, READ)
         body = await parse_body(request, ConnectorSearch)
         as_list = lambda v: [v] if isinstance(v, str) else v  # noqa: E731
         filters = Filters(
             ids=body.ids, partial_name=body.partial_name,
             connectors=as_list(body.connector), statuses=as_list(body.status),
         )
-        return listing(request, Page(body.page, body.page_size), filters)
+        return listing(request, who, Page(body.page, body.page_size), filters)
 
     async def get_one(request: Request):
         # The provider reads one entity through the list envelope; gone means an empty result.
@@ -83,29 +88,21 @@ def connector_routes(entity_type: str) -> list[Route]:
         who = authenticate(request, WRITE)
         body = await parse_body(request, ConnectorRequest)
         query_bool(request, "wait", True)  # accepted and validated; the mock's work is never slow
-        svc = service(request)
-        record = await svc.create(who, to_input(body))
-        return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+        return entity(request, await service(request).create(who, to_input(body)))
 
     async def update(request: Request):
         who = authenticate(request, WRITE)
         body = await parse_body(request, ConnectorRequest)
         query_bool(request, "wait", True)  # accepted and validated; the mock's work is never slow
-        svc = service(request)
-        record = await svc.update(who, path_id(request), to_input(body))
-        return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+        return entity(request, await service(request).update(who, path_id(request), to_input(body)))
 
     async def delete(request: Request):
         who = authenticate(request, WRITE)
-        svc = service(request)
-        record = svc.delete(who, path_id(request), wait=query_bool(request, "wait", True))
-        return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+        return entity(request, service(request).delete(who, path_id(request), wait=query_bool(request, "wait", True)))
 
     async def action(request: Request):
         who = authenticate(request, WRITE)
-        svc = service(request)
-        record = svc.act(who, path_id(request), request.path_params["action"])
-        return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+        return entity(request, service(request).act(who, path_id(request), request.path_params["action"]))
 
     prefix = f"/{entity_type}"
     one = SINGULAR[entity_type].lower()

@@ -13,6 +13,8 @@ from typing import Any, Callable
 
 from starlette.routing import Route
 
+from mockserver.models.common import OBJECT_ID_PATTERN
+
 
 @dataclass(frozen=True)
 class Param:
@@ -60,4 +62,4 @@ PAGE = Param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page numb
 PAGE_SIZE = Param("page_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
                   "Entities per page")
 PARTIAL_NAME = Param("partial_name", {"type": "string"}, "Only entities whose name contains this")
-OBJECT_ID = {"type": "string", "pattern": "^[0-9a-f]{24}$"}
+OBJECT_ID = {"type": "string", "pattern": OBJECT_ID_PATTERN}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from mockserver.domain.tags import TAG_TYPES, TagFilters, TagInput, TagService
-from mockserver.domain.tenancy import READ, WRITE
+from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
     authenticate, backend, parse_body, path_id, query_choice, query_list, respond,
 )
@@ -25,9 +25,9 @@ def _query_filters(request: Request) -> TagFilters:
     )
 
 
-def _listing(request: Request, filters: TagFilters):
+def _listing(request: Request, who: Principal, filters: TagFilters):
     svc = _service(request)
-    tags = svc.find(authenticate(request, READ), filters)
+    tags = svc.find(who, filters)
     return respond(TagList, {"tags": [svc.present(t) for t in tags]})
 
 
@@ -37,15 +37,16 @@ def _input(body: TagRequest) -> TagInput:
 
 
 async def list_tags(request: Request):
-    return _listing(request, _query_filters(request))
+    who = authenticate(request, READ)
+    return _listing(request, who, _query_filters(request))
 
 
 async def search_tags(request: Request):
-    authenticate(request, READ)
+    who = authenticate(request, READ)
     body = await parse_body(request, TagSearch)
     query = _query_filters(request)
     # Whatever the body says wins over the query string.
-    return _listing(request, TagFilters(
+    return _listing(request, who, TagFilters(
         ids=body.tag_ids if body.tag_ids is not None else query.ids,
         name=body.tag_name if body.tag_name is not None else query.name,
         entity_type=body.tag_type if body.tag_type is not None else query.entity_type,

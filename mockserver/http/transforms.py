@@ -6,7 +6,7 @@ from starlette.requests import Request
 
 from mockserver.domain import jobs
 from mockserver.domain.records import envelope, envelope_of_one
-from mockserver.domain.tenancy import READ, WRITE
+from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.domain.transforms import ImplementationInput, TransformInput, TransformService
 from mockserver.errors import BadRequest
 from mockserver.http.common import (
@@ -70,42 +70,40 @@ async def create(request: Request):
     return entity(request, record)
 
 
-async def _update(request: Request, transform_id: str, body: TransformUpdate):
-    who = authenticate(request, WRITE)
+async def _update(request: Request, who: Principal, transform_id: str, body: TransformUpdate):
     record = await service(request).update(who, transform_id, TransformInput(
         transform=body.transform, config=body.config, tags=body.tags, implementation=body.implementation))
     return entity(request, record)
 
 
 async def update_by_body(request: Request):
-    authenticate(request, WRITE)
+    who = authenticate(request, WRITE)
     body = await parse_body(request, TransformUpdateWithId)
-    return await _update(request, body.id, body)
+    return await _update(request, who, body.id, body)
 
 
 async def update_by_path(request: Request):
-    authenticate(request, WRITE)
+    who = authenticate(request, WRITE)
     transform_id = path_id(request)
     body = await parse_body(request, TransformUpdate)
     if body.id is not None and body.id != transform_id:
         raise BadRequest(f"id '{body.id}' in the body does not match '{transform_id}' in the path")
-    return await _update(request, transform_id, body)
+    return await _update(request, who, transform_id, body)
 
 
-async def _delete(request: Request, transform_id: str):
-    who = authenticate(request, WRITE)
+def _delete(request: Request, who: Principal, transform_id: str):
     record = service(request).delete(who, transform_id, wait=query_bool(request, "wait", True))
     return entity(request, record)
 
 
 async def delete_by_query(request: Request):
-    authenticate(request, WRITE)
-    return await _delete(request, query_id(request))
+    who = authenticate(request, WRITE)
+    return _delete(request, who, query_id(request))
 
 
 async def delete_by_path(request: Request):
-    authenticate(request, WRITE)
-    return await _delete(request, path_id(request))
+    who = authenticate(request, WRITE)
+    return _delete(request, who, path_id(request))
 
 
 async def get_implementation(request: Request):

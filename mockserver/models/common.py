@@ -8,6 +8,9 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 T = TypeVar("T")
 
+# What records.new_id makes: the one spelling of an id's shape, for bodies, paths and queries.
+OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
+
 
 class Body(BaseModel):
     # Unknown top-level keys are ignored, as the real backend (FastAPI) does.

@@ -6,9 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import Body
-
-OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
+from mockserver.models.common import OBJECT_ID_PATTERN, Body
 
 
 class TransformCreate(Body):

@@ -46,6 +46,21 @@ def test_numeric_string_port_stays_a_string(api):
     assert response.json()["config"]["database.port.user.defined"] == "5432"
 
 
+def test_port_of_digits_int_cannot_read_is_400(api):
+    # "²" is a digit to str.isdigit() but not to int(): once a 500.
+    response = create(api, config={**PG_SOURCE_CONFIG, "database.port.user.defined": "²"})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == 'Invalid value for "database.port.user.defined": expected an integer, got string'
+
+
+def test_json_text_nested_too_deep_to_parse_is_400(api):
+    keyfile = "[" * 100_000 + "]" * 100_000  # json.loads hits the recursion limit: once a 500
+    response = api.post("/destinations", json={"name": "bq", "connector": "bigquery",
+                                               "config": {"keyfile": keyfile, "defaultDataset": "raw"}})
+    assert response.status_code == 400, response.text
+    assert response.json()["detail"] == 'Invalid value for "keyfile": expected a string holding valid JSON'
+
+
 def test_defaults_and_computed_keys_are_filled(api):
     config = create(api).json()["config"]
     assert config["slot.name"] == "streamkap_pgoutput_slot"
@@ -207,6 +222,20 @@ def test_delete_with_grace_stays_visible_for_a_while(make_api, clock):
     assert get_one(api, "sources", entity_id)["total"] == 1
     clock.advance(5)
     assert get_one(api, "sources", entity_id)["total"] == 0
+
+
+def test_an_entity_in_its_delete_grace_cannot_be_changed(make_api, clock):
+    # It still reads, but it is deleted: an update or action once revived its topics.
+    api = make_api(delete_delay=5)
+    entity_id = create(api).json()["id"]
+    assert api.delete(f"/sources/{entity_id}?wait=false").status_code == 200
+    update = api.put(f"/sources/{entity_id}", json={"name": "my-entity", "connector": "postgresql",
+                                                    "config": PG_SOURCE_CONFIG})
+    assert update.status_code == 404 and update.json() == {"detail": "Entity not found"}
+    action = api.post(f"/sources/{entity_id}/actions/pause")
+    assert action.status_code == 404 and action.json() == {"detail": "Entity not found"}
+    assert api.get(f"/topics?entity_id={entity_id}").json()["total"] == 0
+    assert get_one(api, "sources", entity_id)["result"][0]["connector_status"] == "Active"
 
 
 def test_wait_flag_is_validated(api):

@@ -322,6 +322,21 @@ def test_deleting_a_connector_a_pipeline_uses_is_409(api, parts, kind):
     assert api.delete(f"/{kind}/{target['id']}").status_code == 200
 
 
+def test_deleting_a_transform_only_an_auto_discovery_rule_uses_is_409(api, parts):
+    # The pipeline checks these transforms exist; deleting one left it pointing at nothing.
+    source, destination, _ = parts
+    transform = api.post("/transforms", json={"transform": "map_filter",
+                                              "config": {"transforms.name": "auto"}}).json()
+    payload = body(source, destination)
+    payload["topic_auto_discovery_transforms"] = [{"transform_id": transform["id"], "regex": "^public\\..*"}]
+    created = create(api, payload)
+    response = api.delete(f"/transforms/{transform['id']}")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "Cannot delete: it is used by pipeline 'orders-to-snowflake'"}
+    assert api.delete(f"/pipelines/{created['id']}").status_code == 200
+    assert api.delete(f"/transforms/{transform['id']}").status_code == 200
+
+
 # ---- listing -------------------------------------------------------------------
 
 def test_list_pages_and_filters_by_partial_name(api, parts):
