@@ -11,17 +11,28 @@ from typing import Callable
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from mockserver.domain.connectors import ConnectorService, Timing
+from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
+from mockserver.domain.records import Timing
 from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
-from mockserver.http import auth, connectors, credentials, docs, kafka_users, pipelines, tags, topics, transforms
+from mockserver.http import (
+    auth,
+    connectors,
+    credentials,
+    docs,
+    kafka_users,
+    pipelines,
+    tags,
+    topics,
+    transforms,
+)
 from mockserver.http.errors import HANDLERS
 from mockserver.settings import Settings
 from mockserver.store import Repository

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import asyncio
-
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.domain import status as lifecycle
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, find_live, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock,
+    Page,
+    Record,
+    Timing,
+    find_live,
+    find_visible,
+    is_live,
+    is_visible,
+    iso_now,
+    mark_deleted,
+    new_id,
+    owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -40,12 +50,6 @@ class Filters:
     partial_name: str | None = None
     connectors: list[str] | None = None
     statuses: list[str] | None = None
-
-
-@dataclass
-class Timing:
-    status_delay: float = 0.0
-    delete_delay: float = 0.0
 
 
 @dataclass

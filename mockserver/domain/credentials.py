@@ -11,9 +11,15 @@ import secrets
 import uuid
 from dataclasses import dataclass
 
-from mockserver.domain.records import Clock, Record, iso_now, is_live, mark_deleted
+from mockserver.domain.records import Clock, Record, is_live, iso_now, mark_deleted
 from mockserver.domain.secrets import hash_secret
-from mockserver.domain.tenancy import Credential, Directory, Principal, Role, TokenService
+from mockserver.domain.tenancy import (
+    Credential,
+    Directory,
+    Principal,
+    Role,
+    TokenService,
+)
 from mockserver.errors import BadRequest, Forbidden, NotFound
 from mockserver.store import Repository
 

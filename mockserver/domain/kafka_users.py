@@ -11,7 +11,15 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from mockserver.domain.records import Clock, Record, iso_now, is_live, mark_deleted, new_id, owned_by
+from mockserver.domain.records import (
+    Clock,
+    Record,
+    is_live,
+    iso_now,
+    mark_deleted,
+    new_id,
+    owned_by,
+)
 from mockserver.domain.secrets import hash_secret
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, Conflict, NotFound

@@ -13,9 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.domain import status as lifecycle
-from mockserver.domain.connectors import Timing
 from mockserver.domain.records import (
-    Clock, Page, Record, find_live, find_visible, iso_now, is_visible, mark_deleted, new_id, owned_by,
+    Clock,
+    Page,
+    Record,
+    Timing,
+    find_live,
+    find_visible,
+    is_visible,
+    iso_now,
+    mark_deleted,
+    new_id,
+    owned_by,
 )
 from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free
 from mockserver.domain.tenancy import Principal

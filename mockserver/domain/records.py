@@ -18,7 +18,7 @@ _counter = int.from_bytes(os.urandom(3), "big")
 def new_id() -> str:
     """A 24-hex MongoDB-style ObjectId: 4 bytes of seconds, 5 random, a 3-byte counter."""
     global _counter
-    _counter = (_counter + 1) % 0xFFFFFF
+    _counter = (_counter + 1) % 0x1000000
     return f"{int(time.time()):08x}{os.urandom(5).hex()}{_counter:06x}"
 
 
@@ -62,13 +62,17 @@ def mark_deleted(record: Record, now: float, grace: float) -> Record:
 
 
 @dataclass(frozen=True)
+class Timing:
+    """How long things take in this emulated backend (both 0 by default)."""
+
+    status_delay: float = 0.0  # seconds a started connector or job stays starting
+    delete_delay: float = 0.0  # seconds a DELETE ?wait=false stays visible
+
+
+@dataclass(frozen=True)
 class Page:
     page: int = 1
     page_size: int = 10
-
-    def slice(self, items: list) -> list:
-        start, stop = self.bounds
-        return items[start:stop]
 
     @property
     def bounds(self) -> tuple[int, int]:

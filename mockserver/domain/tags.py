@@ -11,7 +11,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from mockserver.domain.records import Clock, Record, iso_now, mark_deleted, new_id, owned_by
+from mockserver.domain.records import (
+    Clock,
+    Record,
+    iso_now,
+    mark_deleted,
+    new_id,
+    owned_by,
+)
 from mockserver.domain.references import TAGS, tag_visible
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import Conflict, Forbidden, NotFound

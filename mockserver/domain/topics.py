@@ -11,7 +11,16 @@ from dataclasses import dataclass, field
 
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import (
-    Clock, Record, find_live, find_visible, iso_now, is_live, is_visible, mark_deleted, new_id, owned_by,
+    Clock,
+    Record,
+    find_live,
+    find_visible,
+    is_live,
+    is_visible,
+    iso_now,
+    mark_deleted,
+    new_id,
+    owned_by,
 )
 from mockserver.domain.references import check_tag_ids
 from mockserver.domain.tenancy import Principal
@@ -128,23 +137,25 @@ class TopicService:
 
     # ---- reads -------------------------------------------------------------
 
-    def find(self, who: Principal, filters: TopicFilters = TopicFilters()) -> list[Record]:
+    def select(self, who: Principal, filters: TopicFilters, start: int, stop: int) -> tuple[int, list[Record]]:
+        """How many of the caller's topics match, and the matches in ``[start:stop]``."""
         now = self.clock()
         ids = set(filters.entity_ids) if filters.entity_ids else None
         needle = (filters.partial_name or "").lower()
-        return self.repo.find(TABLE, lambda t: (
+        return self.repo.select(TABLE, lambda t: (
             is_visible(t, who, now)
             and (filters.entity_type is None or t["entity_type"] == filters.entity_type)
             and (ids is None or t["entity_id"] in ids)
             and needle in t["name"].lower()
-        ))
+        ), start, stop)
 
     def require(self, who: Principal, ref: str) -> Record:
         """A topic by id or, since the provider's topic resource passes Kafka names, by its name."""
         record = find_visible(self.repo, TABLE, who, ref, self.clock())
         if record is not None:
             return record
-        named = [t for t in self.find(who) if t["name"] == ref]
+        now = self.clock()
+        named = self.repo.find(TABLE, lambda t: t["name"] == ref and is_visible(t, who, now))
         if len(named) > 1:
             raise BadRequest(f"Topic name '{ref}' matches {len(named)} topics; use the topic id")
         if not named:

@@ -18,16 +18,24 @@ Choices where the backend's behaviour is not known:
 from __future__ import annotations
 
 import asyncio
-
 import re
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.domain import jobs
-from mockserver.domain.connectors import Timing
 from mockserver.domain.plugins import Plugin, PluginRegistry
 from mockserver.domain.records import (
-    Clock, Page, Record, find_live, find_visible, iso_now, is_visible, mark_deleted, new_id, owned_by,
+    Clock,
+    Page,
+    Record,
+    Timing,
+    find_live,
+    find_visible,
+    is_visible,
+    iso_now,
+    mark_deleted,
+    new_id,
+    owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox

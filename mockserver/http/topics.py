@@ -45,9 +45,9 @@ async def list_all(request: Request):
     page = query_page(request)
     detailed = query_bool(request, "detailed", True)
     svc = _service(request)
-    found = svc.find(who, _filters(request))
-    result = [svc.present(t, detailed=detailed) for t in page.slice(found)]
-    return respond(TopicEnvelope, envelope(page, len(found), result))
+    total, found = svc.select(who, _filters(request), *page.bounds)
+    result = [svc.present(t, detailed=detailed) for t in found]
+    return respond(TopicEnvelope, envelope(page, total, result))
 
 
 async def details(request: Request):
@@ -55,13 +55,13 @@ async def details(request: Request):
     limit = query_int(request, "limit", DETAILS_LIMIT, 1, MAX_DETAILS_LIMIT)
     offset = query_int(request, "offset", 0, 0)
     svc = _service(request)
-    found = svc.find(who, _filters(request))
+    total, found = svc.select(who, _filters(request), offset, offset + limit)
     return respond(TopicDetailsPage, {
         "page": offset // limit + 1,
         "page_size": limit,
-        "total": len(found),
-        "has_next": offset + limit < len(found),
-        "result": [svc.present_details(t) for t in found[offset:offset + limit]],
+        "total": total,
+        "has_next": offset + limit < total,
+        "result": [svc.present_details(t) for t in found],
     })
 
 

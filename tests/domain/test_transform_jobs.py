@@ -8,8 +8,8 @@ import json
 import pytest
 
 from mockserver.domain import jobs, status
-from mockserver.domain.connectors import Timing
 from mockserver.domain.plugins import PluginRegistry
+from mockserver.domain.records import Timing
 from mockserver.domain.secrets import MASK, SecretBox, ephemeral_key
 from mockserver.domain.tenancy import Principal
 from mockserver.domain.transforms import TransformInput, TransformService
