@@ -25,6 +25,8 @@ from typing import Any, Callable, Iterable
 from tinydb import TinyDB
 from tinydb.storages import MemoryStorage, Storage
 
+from mockserver.errors import StartupError
+
 Record = dict[str, Any]
 
 
@@ -36,8 +38,13 @@ class AtomicJSONStorage(Storage):
         self._path.parent.mkdir(parents=True, exist_ok=True)
         self._data: dict | None = None
         if self._path.exists() and self._path.stat().st_size:
-            with self._path.open(encoding="utf-8") as handle:
-                self._data = json.load(handle)
+            try:
+                with self._path.open(encoding="utf-8") as handle:
+                    self._data = json.load(handle)
+            except ValueError as exc:  # bad JSON or bad UTF-8
+                raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
+            if not (isinstance(self._data, dict) and all(isinstance(t, dict) for t in self._data.values())):
+                raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
 
     def read(self) -> dict | None:
         return self._data
