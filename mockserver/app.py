@@ -17,7 +17,7 @@ from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import Timing
-from mockserver.domain.secrets import SecretBox, ephemeral_key, load_or_create_key
+from mockserver.domain.secrets import SecretBox, box_for
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
@@ -61,8 +61,7 @@ class Backend:
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
         repo = Repository(settings.db)
-        key = settings.secret_key or (ephemeral_key() if settings.in_memory else load_or_create_key(settings.db))
-        box = SecretBox(key)
+        box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
         directory = Directory.load(settings.fixtures / "tenants.json")
         tokens = TokenService(directory, settings.token_ttl, clock)
         plugins = PluginRegistry.load(settings.fixtures / "plugins")

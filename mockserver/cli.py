@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from mockserver.errors import StartupError
 from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
 
 
@@ -41,7 +42,10 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
                         secret_key=secret_key)
-    app = create_app(settings)
+    try:
+        app = create_app(settings)
+    except StartupError as exc:
+        raise click.ClickException(str(exc)) from None
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
     click.echo(f"streamkap-mock serving on http://{shown_host}:{port}  (db: {db})")
     click.echo(f"  export STREAMKAP_HOST=http://{shown_host}:{port}")

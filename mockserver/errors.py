@@ -43,3 +43,7 @@ class Conflict(ApiError):
 
 class Unprocessable(ApiError):
     status = 422
+
+
+class StartupError(Exception):
+    """Not an API answer: the server cannot start (unreadable db file, lost or wrong key)."""

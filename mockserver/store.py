@@ -28,6 +28,8 @@ from typing import Any, Callable, Iterable, Iterator
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
+from mockserver.errors import StartupError
+
 Record = dict[str, Any]
 
 
@@ -48,7 +50,7 @@ class AtomicJSONStorage(Storage):
         self._snapshot: str | None = None  # memory mode: the state to roll back to
         if self._path is not None:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._data = self._load()
+            self._data = self._open(path)
 
     def read(self) -> dict | None:
         return self._data
@@ -77,6 +79,19 @@ class AtomicJSONStorage(Storage):
         if self._depth == 0 and self._dirty:
             self._dirty = False
             self._persist()
+
+    def _open(self, path: str) -> dict | None:
+        """The file's data at start-up; a file that is not a database stops the server, untouched."""
+        # A crash mid-write leaves its temporary file behind; the database itself is intact.
+        for stale in self._path.parent.glob(f"{self._path.name}*.tmp"):
+            stale.unlink(missing_ok=True)
+        try:
+            data = self._load()
+        except ValueError as exc:  # bad JSON or bad UTF-8
+            raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
+        if data is not None and not (isinstance(data, dict) and all(isinstance(t, dict) for t in data.values())):
+            raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
+        return data
 
     def _load(self) -> dict | None:
         if self._path is None or not self._path.exists() or not self._path.stat().st_size:

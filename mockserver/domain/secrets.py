@@ -10,10 +10,13 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from cryptography.fernet import Fernet, InvalidToken
+
+from mockserver.errors import StartupError
 
 MASK = "********"
 _PREFIX = "enc:v1:"
@@ -68,6 +71,30 @@ def mask_config(config: dict, keys: Iterable[str]) -> dict:
         if masked.get(key) is not None:
             masked[key] = MASK
     return masked
+
+
+def box_for(db_path: str | None, key: str | None) -> SecretBox:
+    """The box of a db file (``None``: a store in memory), checked against a secret the file already holds.
+
+    A lost or wrong key stops start-up here; served, it would fail every read of a secret.
+    """
+    db = Path(db_path) if db_path else None
+    sealed = re.search(r'"(enc:v1:[^"]+)"', db.read_text(encoding="utf-8")) if db and db.exists() else None
+    key_path = Path(f"{db_path}.key")
+    if key is None and sealed and not key_path.exists():
+        raise StartupError(f"{db_path} holds secrets sealed with a key, but {key_path} is missing: "
+                           "restore it, or pass the key with --secret-key")
+    source = "--secret-key" if key else str(key_path)
+    try:
+        box = SecretBox(key or (load_or_create_key(db_path) if db_path else ephemeral_key()))
+    except ValueError as exc:
+        raise StartupError(f"{source} is not a Fernet key: {exc}") from None
+    if sealed:
+        try:
+            box.open(sealed.group(1))
+        except RuntimeError:
+            raise StartupError(f"the secrets in {db_path} were sealed with another key than {source}") from None
+    return box
 
 
 def load_or_create_key(db_path: str) -> str:

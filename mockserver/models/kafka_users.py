@@ -23,7 +23,8 @@ class KafkaUserUpdate(Body):
 
 
 class KafkaUserCreate(KafkaUserUpdate):
-    username: str = Field(min_length=1)
+    # a path segment of PUT/DELETE, so it cannot hold a "/"
+    username: str = Field(min_length=1, pattern=r"^[^/]+$")
     password: str = Field(min_length=1)
     created_from: str | None = None
 

@@ -132,3 +132,13 @@ def test_a_transaction_writes_the_file_once(tmp_path):
     assert replace.call_count == 1
     reopened = Repository(str(tmp_path / "db.json"))
     assert len(reopened.find("things", lambda r: True)) == 5 and reopened.get("others", f"{9:024x}")
+
+
+def test_start_up_removes_what_a_crash_mid_write_left(tmp_path):
+    path = tmp_path / "db.json"
+    Repository(str(path)).insert("things", record(1))
+    leftover = tmp_path / "db.jsonab12cd.tmp"
+    leftover.write_text('{"half": ')
+    repo = Repository(str(path))
+    assert not leftover.exists()
+    assert repo.get("things", f"{1:024x}")["name"] == "n1"
