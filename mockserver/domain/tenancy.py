@@ -164,7 +164,10 @@ class TokenService:
         credential = self._directory.credential(client_id)
         if credential is None or not credential.verify(secret):
             raise Unauthorized("Invalid client_id or secret")
-        expires_at = self._clock() + self._ttl
+        now = self._clock()
+        # Forget tokens nobody can use any more, so a long-lived server does not grow.
+        self._tokens = {t: entry for t, entry in self._tokens.items() if entry[1] > now}
+        expires_at = now + self._ttl
         token = secrets.token_urlsafe(32)
         self._tokens[token] = (client_id, expires_at)
         return IssuedToken(token, secrets.token_urlsafe(32), expires_at, int(self._ttl))

@@ -88,3 +88,12 @@ def test_every_response_has_a_request_id(api):
     assert api.get("/sources").headers["x-request-id"]
     assert login(api, secret="wrong").headers["x-request-id"]
     assert api.client.get("/sources", headers={"X-Request-Id": "abc"}).headers["x-request-id"] == "abc"
+
+
+def test_expired_tokens_are_forgotten_when_new_ones_are_issued(make_api, clock):
+    api = make_api(token_ttl=10)
+    for _ in range(5):
+        login(api)
+    clock.advance(11)
+    login(api)
+    assert len(api.backend.tokens._tokens) == 1
