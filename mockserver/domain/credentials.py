@@ -112,23 +112,25 @@ class CredentialService:
         }
 
     def _present_fixture(self, credential: Credential) -> dict:
-        roles = [self.directory.roles[k] for k in credential.roles if k in self.directory.roles]
-        return {
+        return self.present({
             "client_id": credential.client_id,
             "description": credential.description,
             "created_at": None,
-            "roles": [r.public() for r in roles],
+            "role_ids": [self.directory.roles[k].id for k in credential.roles if k in self.directory.roles],
             "service_id": credential.service_id,
-        }
+        })
 
     # ---- rules -------------------------------------------------------------
 
+    def _roles_by_id(self) -> dict[str, Role]:
+        return {r.id: r for r in self.roles()}
+
     def _roles_of(self, record: Record) -> list[Role]:
-        by_id = {r.id: r for r in self.roles()}
+        by_id = self._roles_by_id()
         return [by_id[i] for i in record["role_ids"] if i in by_id]
 
     def _resolve_roles(self, who: Principal, role_ids: list[str]) -> list[Role]:
-        by_id = {r.id: r for r in self.roles()}
+        by_id = self._roles_by_id()
         unknown = [i for i in dict.fromkeys(role_ids) if i not in by_id]
         if unknown:
             raise BadRequest(f"Unknown role id: {', '.join(unknown)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from mockserver.domain.records import (
     Clock,
     Record,
+    in_scope,
     is_live,
     iso_now,
     mark_deleted,
@@ -103,7 +104,7 @@ class KafkaUserService:
 
 
 def _mine(record: Record, who: Principal) -> bool:
-    return is_live(record) and record["tenant_id"] == who.tenant_id and record["service_id"] == who.service_id
+    return is_live(record) and in_scope(record, who)
 
 
 def _settings(data: KafkaUserInput) -> Record:

@@ -99,12 +99,9 @@ class Directory:
         return list(self._credentials.values())
 
     def credential(self, client_id: str) -> Credential | None:
-        found = self._credentials.get(client_id)
-        for lookup in self.extra_lookups:
-            if found is not None:
-                break
-            found = lookup(client_id)
-        return found
+        if client_id in self._credentials:
+            return self._credentials[client_id]
+        return next((c for c in (lookup(client_id) for lookup in self.extra_lookups) if c is not None), None)
 
     def principal_for(self, credential: Credential) -> Principal:
         permissions: set[str] = set()
