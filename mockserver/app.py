@@ -16,7 +16,7 @@ from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
-from mockserver.domain.records import Timing
+from mockserver.domain.records import Timing, tombstone
 from mockserver.domain.secrets import SecretBox, box_for
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
@@ -34,6 +34,7 @@ from mockserver.http import (
     transforms,
 )
 from mockserver.http.errors import HANDLERS
+from mockserver.http.middleware import BodyLimit, DurableWrites
 from mockserver.settings import Settings
 from mockserver.store import Repository
 
@@ -60,7 +61,7 @@ class Backend:
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
-        repo = Repository(settings.db)
+        repo = Repository(settings.db, shrink=lambda record: tombstone(record, clock()))
         box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
         directory = Directory.load(settings.fixtures / "tenants.json")
         tokens = TokenService(directory, settings.token_ttl, clock)
@@ -136,5 +137,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
 
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.backend = backend
+    app.add_middleware(DurableWrites, repo=backend.repo)
+    app.add_middleware(BodyLimit, max_body=settings.max_body)
     app.add_middleware(RequestIdMiddleware)
     return app

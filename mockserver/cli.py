@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -30,10 +30,12 @@ def main() -> None:
               help="Seconds a deleted entity stays visible after DELETE ?wait=false.")
 @click.option("--secret-key", envvar="STREAMKAP_MOCK_SECRET_KEY", default=None, show_default=False,
               help="Fernet key for secrets at rest (default: generated and kept in <db>.key).")
+@click.option("--max-body", envvar="STREAMKAP_MOCK_MAX_BODY", default=DEFAULT_MAX_BODY, type=click.IntRange(min=1),
+              help="Largest request body accepted, in bytes (larger ones get 413).")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
-          delete_delay: float, secret_key: str | None, log_level: str) -> None:
+          delete_delay: float, secret_key: str | None, max_body: int, log_level: str) -> None:
     """Serve the mock API."""
     import uvicorn
 
@@ -41,7 +43,7 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
 
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
-                        secret_key=secret_key)
+                        secret_key=secret_key, max_body=max_body)
     try:
         app = create_app(settings)
     except StartupError as exc:

@@ -58,7 +58,36 @@ def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> R
 
 
 def mark_deleted(record: Record, now: float, grace: float) -> Record:
-    return {**record, "deleted": True, "deleted_at": iso_now(now), "visible_until": now + grace}
+    return {**record, "deleted": True, "deleted_at": iso_now(now), "visible_until": now + grace,
+            "in_grace": grace > 0}
+
+
+# What a deleted record keeps once its grace time is over: enough to stay hidden, keep its id
+# taken and answer the lookups that scan by these fields; its payload (config, ...) goes.
+TOMBSTONE_FIELDS = ("id", "tenant_id", "service_id", "sub_id", "deleted", "deleted_at", "visible_until",
+                    "name", "username", "client_id", "entity_type", "entity_id", "connector")
+
+
+def tombstone(record: Record, now: float) -> Record:
+    """How a record is stored: a deleted one past its grace time without its payload."""
+    if not record.get("deleted") or now < record.get("visible_until", 0):
+        return record
+    return {k: record[k] for k in TOMBSTONE_FIELDS if k in record}
+
+
+def select_visible(repo: Repository, table: str, who: Principal, now: float, start: int, stop: int | None,
+                   match: Callable[[Record], bool] | None = None) -> tuple[int, list[Record]]:
+    """How many of the caller's records are visible (and ``match``), and those in ``[start:stop]``, oldest first.
+
+    Served by the store's indexes: with no ``match`` and nothing in a delete grace
+    time, a page costs its own size, whatever the size of the table.
+    """
+    scope = {"tenant_id": who.tenant_id, "service_id": who.service_id}
+    live, grace = {**scope, "deleted": False}, {**scope, "deleted": True, "in_grace": True}
+    if match is None and not repo.count(table, grace):
+        return repo.select(table, None, start, stop, where=live)
+    return repo.select(table, lambda r: is_visible(r, who, now) and (match is None or match(r)),
+                       start, stop, where=[live, grace])
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,12 @@ def validation_detail(exc: ValidationError, location: str) -> list[dict]:
     ]
 
 
-async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+def render(exc: ApiError) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+
+async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return render(exc)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
