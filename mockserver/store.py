@@ -150,7 +150,7 @@ class Repository:
     def __init__(self, db: str, *, disk: Disk | None = None, shrink: Callable[[Record], Record] | None = None,
                  compact_bytes: int = 16 << 20, compact_idle: float = 30.0) -> None:
         self._path = None if db == MEMORY else Path(db)
-        self._disk = disk or Disk()
+        self.disk = disk or Disk()  # every file operation; a test swaps it to simulate a failing disk
         self._shrink = shrink
         self._compact_bytes = compact_bytes
         self._compact_idle = compact_idle
@@ -204,7 +204,7 @@ class Repository:
                 stale.unlink(missing_ok=True)
             self._install(self._load_snapshot())
             self._replay()
-            self._journal_fd = self._disk.open_append(self._journal_path)
+            self._journal_fd = self.disk.open_append(self._journal_path)
         except BaseException:
             self._os_lock.release()
             raise
@@ -381,7 +381,7 @@ class Repository:
         line = orjson.dumps(entry) + b"\n"
         before = self._journal_size
         try:
-            self._disk.write(self._journal_fd, line)
+            self.disk.write(self._journal_fd, line)
         except OSError as exc:
             self._rollback(self._undo)
             self._cut_journal(before)
@@ -401,7 +401,7 @@ class Repository:
 
     def _cut_journal(self, size: int) -> None:
         try:
-            self._disk.truncate(self._journal_fd, size)
+            self.disk.truncate(self._journal_fd, size)
         except OSError:
             log.exception("could not cut %s back to %d bytes", self._journal_path, size)
 
@@ -411,7 +411,7 @@ class Repository:
         """fsync the journal; on failure undo every write not yet durable, and raise."""
         try:
             with self._fsync_lock:
-                self._disk.fsync(self._journal_fd)
+                self.disk.fsync(self._journal_fd)
         except OSError as exc:
             with self._lock:
                 if self._synced_seq < target:
@@ -497,11 +497,11 @@ class Repository:
                     self._sync(self._written_seq)
                 tables = {t: dict(rows) for t, rows in self._doc.items()}
                 mark = self._journal_size
-            self._disk.replace_file(self._path, self._snapshot_chunks(tables))
+            self.disk.replace_file(self._path, self._snapshot_chunks(tables))
             with self._lock, self._fsync_lock:
                 tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
-                self._disk.replace_file(self._journal_path, [tail])
-                old_fd, self._journal_fd = self._journal_fd, self._disk.open_append(self._journal_path)
+                self.disk.replace_file(self._journal_path, [tail])
+                old_fd, self._journal_fd = self._journal_fd, self.disk.open_append(self._journal_path)
                 os.close(old_fd)
                 # The new journal was fsync'd whole: everything written so far is durable.
                 self._journal_size = len(tail)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, TypeVar
+from typing import Any, Iterable, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from starlette.requests import Request
@@ -122,6 +122,35 @@ def query_id(request: Request, name: str = "id") -> str:
     if value is None:
         raise _invalid_query(name, "Field required", "missing")
     return _object_id(value, "query", name)
+
+
+def check_params(request: Request, query: Iterable[Any], path_params: dict[str, dict[str, Any]]) -> None:
+    """422 for any declared query or path parameter that is malformed, before the route has any effect.
+
+    ``query`` holds ``routing.Param``s; only an authenticated caller learns about
+    its parameters (401 comes first, as with FastAPI's auth dependencies).
+    """
+    try:
+        for name, schema in path_params.items():
+            value = request.path_params.get(name)
+            # Only ids: an unknown action or version is the domain's 400/404, as on the backend.
+            if value is not None and schema.get("pattern") == OBJECT_ID_PATTERN:
+                _object_id(value, "path", name)
+        for param in query:
+            schema = param.schema
+            if param.required and param.name not in request.query_params:
+                raise _invalid_query(param.name, "Field required", "missing")
+            if schema.get("type") == "boolean":
+                query_bool(request, param.name)
+            elif schema.get("type") == "integer":
+                query_int(request, param.name, 0, schema.get("minimum", -(2 ** 63)), schema.get("maximum"))
+            elif "enum" in schema:
+                query_choice(request, param.name, tuple(schema["enum"]))
+            elif schema.get("pattern") == OBJECT_ID_PATTERN and param.name in request.query_params:
+                _object_id(request.query_params[param.name], "query", param.name)
+    except Unprocessable:
+        authenticate(request)
+        raise
 
 
 def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
