@@ -42,6 +42,7 @@ def write_requests(api: Api) -> list[tuple[str, str, str, dict | None]]:
     spare_destination = api.post("/destinations", json={"name": "snow2", "connector": "snowflake",
                                                          "config": SNOWFLAKE_CONFIG}).json()
     spare_transform = created_transform(api, name="t2")
+    other_transform = created_transform(api, name="t4")
     snow = {"name": "snow3", "connector": "snowflake", "config": SNOWFLAKE_CONFIG}
     return [
         ("POST", "/sources", "secret_returned=maybe", pg_body("new")),
@@ -65,8 +66,8 @@ def write_requests(api: Api) -> list[tuple[str, str, str, dict | None]]:
         ("DELETE", "/transforms", f"id={spare_transform['id']}&secret_returned=maybe", None),
         ("DELETE", "/transforms", f"id={spare_transform['id']}&wait=maybe", None),
         ("DELETE", "/transforms", "id=not-an-id", None),
-        ("DELETE", f"/transforms/{spare_transform['id']}", "secret_returned=maybe", None),
-        ("DELETE", f"/transforms/{spare_transform['id']}", "wait=maybe", None),
+        ("DELETE", f"/transforms/{other_transform['id']}", "secret_returned=maybe", None),
+        ("DELETE", f"/transforms/{other_transform['id']}", "wait=maybe", None),
         ("POST", "/pipelines", "secret_returned=maybe", {**pipeline_body, "name": "p2"}),
         ("POST", "/pipelines", "wait=maybe", {**pipeline_body, "name": "p2"}),
         ("PUT", f"/pipelines/{pipeline['id']}", "secret_returned=maybe", {**pipeline_body, "name": "p3"}),
