@@ -43,6 +43,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from mockserver.errors import StartupError, StorageFailed, StorageFull
+from mockserver.jsoncodec import dumps, loads
 
 Record = dict[str, Any]
 Where = dict[str, Any]
@@ -55,11 +56,11 @@ _ticket: contextvars.ContextVar[int] = contextvars.ContextVar("streamkap_mock_wr
 
 def _copy(record: Any) -> Any:
     """A deep copy of plain JSON data (faster than ``copy.deepcopy``)."""
-    return orjson.loads(orjson.dumps(record))
+    return loads(dumps(record))
 
 
 def _key_of(value: Any) -> Any:
-    return orjson.dumps(value) if isinstance(value, (list, dict)) else value
+    return dumps(value) if isinstance(value, (list, dict)) else value
 
 
 class Disk:
@@ -216,8 +217,8 @@ class Repository:
         if not raw.strip():
             return {}
         try:
-            data = orjson.loads(raw)
-        except orjson.JSONDecodeError as exc:
+            data = loads(raw)
+        except ValueError as exc:  # bad JSON or bad UTF-8
             raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
         if not (isinstance(data, dict) and all(isinstance(t, dict) for t in data.values())):
             raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
@@ -233,7 +234,7 @@ class Repository:
             if last and not line:
                 break
             try:
-                entry = orjson.loads(line)
+                entry = loads(line)
                 if last:  # complete JSON but no newline: the append was cut before its end
                     raise ValueError("no end of line")
                 self._apply_entry(entry)
@@ -378,7 +379,7 @@ class Repository:
         entry: dict[str, Any] = {"put": [[t, int(k), r] for (t, k), r in self._changes.items()]}
         if self._reset is not None:
             entry["reset"] = self._reset
-        line = orjson.dumps(entry) + b"\n"
+        line = dumps(entry) + b"\n"
         before = self._journal_size
         try:
             self.disk.write(self._journal_fd, line)
@@ -516,7 +517,7 @@ class Repository:
             for r_number, (key, record) in enumerate(rows.items()):
                 if self._shrink is not None:
                     record = self._shrink(record)
-                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + orjson.dumps(record)
+                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + dumps(record)
             yield b"}"
         yield b"}"
 

@@ -338,3 +338,15 @@ def test_a_replace_state_that_cannot_be_written_changes_nothing(open_repo):
     with pytest.raises(StorageFull):
         repo.replace_state({})
     assert [r["id"] for r in repo.find("things")] == [rid(1)]
+
+
+def test_integers_beyond_64_bits_are_kept_exactly(open_repo):
+    repo = open_repo()
+    repo.insert("things", record(1, big=2 ** 70, small=-(2 ** 63)))
+    assert repo.get("things", rid(1))["big"] == 2 ** 70
+    repo.close()
+    reopened = open_repo()
+    assert reopened.get("things", rid(1))["big"] == 2 ** 70
+    reopened.insert("things", record(2, big=-(2 ** 80)))
+    reopened.close()
+    assert open_repo().get("things", rid(2))["big"] == -(2 ** 80)
