@@ -457,21 +457,16 @@ class Repository:
                 raise StorageFailed("Storage failed while saving this change; nothing was written. Retry later.")
             if self._synced_seq >= seq:
                 return
-            if self._flushing is None:
+            flush = self._flushing
+            if flush is None or flush.done():
+                # A new fsync covers every transaction written so far, this one included.
                 loop = asyncio.get_running_loop()
-                future = loop.run_in_executor(None, self._sync, self._written_seq)
-                future.add_done_callback(self._flushed)
-                self._flushing = future
+                flush = self._flushing = loop.run_in_executor(None, self._sync, self._written_seq)
             try:
-                await asyncio.shield(self._flushing)
+                await asyncio.shield(flush)
             except StorageFailed:
                 if self._was_lost(seq):
                     raise
-
-    def _flushed(self, future: asyncio.Future) -> None:
-        self._flushing = None
-        if not future.cancelled():
-            future.exception()  # retrieved here: the waiters re-raise it themselves
 
     # ---- compaction --------------------------------------------------------------
 
