@@ -46,7 +46,9 @@ from mockserver.errors import StartupError, StorageFailed, StorageFull
 from mockserver.jsoncodec import dumps, loads
 
 Record = dict[str, Any]
-Where = dict[str, Any]
+# Field equalities: a field is a top-level name, or a path into nested objects (``("config", "slot.name")``).
+Field = str | tuple[str, ...]
+Where = dict[Field, Any]
 MEMORY = ":memory:"
 log = logging.getLogger("streamkap_mock")
 
@@ -159,7 +161,7 @@ class Repository:
         self._doc: dict[str, dict[str, Record]] = {}
         self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
         self._next: dict[str, int] = {}
-        self._indexes: dict[str, dict[tuple[str, ...], dict[tuple, list[int]]]] = {}
+        self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
         # The open transaction: undo entries, and the records to journal (by (table, doc_id)).
         self._depth = 0
         self._undo: list[tuple[str, str, Record | None]] = []
@@ -297,10 +299,18 @@ class Repository:
         return old
 
     @staticmethod
-    def _index_key(record: Record | None, fields: tuple[str, ...]) -> tuple | None:
-        return None if record is None else tuple(_key_of(record.get(f)) for f in fields)
+    def _index_key(record: Record | None, fields: tuple[Field, ...]) -> tuple | None:
+        if record is None:
+            return None
+        values = []
+        for field in fields:
+            value: Any = record
+            for part in (field,) if isinstance(field, str) else field:
+                value = value.get(part) if isinstance(value, dict) else None
+            values.append(_key_of(value))
+        return tuple(values)
 
-    def _index(self, table: str, fields: tuple[str, ...]) -> dict[tuple, list[int]]:
+    def _index(self, table: str, fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
         indexes = self._indexes.setdefault(table, {})
         buckets = indexes.get(fields)
         if buckets is None:
@@ -318,7 +328,7 @@ class Repository:
             return rows.values()
         lists = []
         for clause in [where] if isinstance(where, dict) else where:
-            fields = tuple(sorted(clause))
+            fields = tuple(sorted(clause, key=repr))
             bucket = self._index(table, fields).get(tuple(_key_of(clause[f]) for f in fields))
             if bucket:
                 lists.append(bucket)

@@ -234,9 +234,9 @@ class ConnectorService:
             if any(v is None for v in values):
                 continue
             clash = self.repo.find(
-                self.entity_type,
-                lambda r: r["id"] != own_id and tuple(r["config"].get(k) for k in rule.keys) == values,
-                where={"tenant_id": who.tenant_id, "connector": plugin.code, "deleted": False},
+                self.entity_type, lambda r: r["id"] != own_id,
+                where={"tenant_id": who.tenant_id, "connector": plugin.code, "deleted": False,
+                       **{("config", key): value for key, value in zip(rule.keys, values)}},
             )
             if clash:
                 raise BadRequest(rule.detail)
