@@ -43,7 +43,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from mockserver.errors import StartupError, StorageFailed, StorageFull
-from mockserver.jsoncodec import dumps, loads
+from mockserver.jsoncodec import deep_copy as _copy, dumps, loads
 
 Record = dict[str, Any]
 # Field equalities: a field is a top-level name, or a path into nested objects (``("config", "slot.name")``).
@@ -54,11 +54,6 @@ log = logging.getLogger("streamkap_mock")
 
 # The write a request made, so the HTTP layer can await its fsync before answering.
 _ticket: contextvars.ContextVar[int] = contextvars.ContextVar("streamkap_mock_write_ticket", default=0)
-
-
-def _copy(record: Any) -> Any:
-    """A deep copy of plain JSON data (faster than ``copy.deepcopy``)."""
-    return loads(dumps(record))
 
 
 def _key_of(value: Any) -> Any:
@@ -453,8 +448,9 @@ class Repository:
         return _ticket.get()
 
     @staticmethod
-    def clear_ticket() -> None:
-        _ticket.set(0)
+    def set_ticket(seq: int = 0) -> None:
+        """Start a request with no write (0), or carry a write made in another context over to this one."""
+        _ticket.set(seq)
 
     async def durable(self, seq: int) -> None:
         """Wait until transaction ``seq`` is on disk; raises ``StorageFailed`` if it never will be.

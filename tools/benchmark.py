@@ -224,11 +224,14 @@ def concurrent(args: argparse.Namespace) -> None:
         get_probe: list[float] = []
         try:
             auth = mock.headers
+            put_body = source_body("put-name")
+            put_body["config"] = {k: v for k, v in put_body["config"].items()
+                                  if k not in ("slot.name", "publication.name")}
             ops = {
                 "GET /sources/{id}": (f"{mock.url}/sources/{ids[len(ids) // 2]}", None),
                 "GET /sources (page of 10)": (f"{mock.url}/sources?page={middle}&page_size=10", None),
-                "PUT /sources/{id}": (mock.url, lua_script("put", "PUT", "/sources/", source_body("put-name"),
-                                                           ids, auth)),
+                # No slot or publication in the body: they are set once, and an update keeps them.
+                "PUT /sources/{id}": (mock.url, lua_script("put", "PUT", "/sources/", put_body, ids, auth)),
                 "POST /sources": (mock.url, lua_script("post", "POST", "/sources", source_body("post-name"),
                                                        ids, auth)),
             }

@@ -57,7 +57,7 @@ class DurableWrites:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        Repository.clear_ticket()
+        Repository.set_ticket(0)
         failed = False
 
         async def send_when_durable(message: Message) -> None:
