@@ -77,11 +77,13 @@ def plugins_check(fixtures: Path) -> None:
 
 
 @main.command()
-def openapi() -> None:
+@click.option("--control", is_flag=True, help="The control plane's document (GET /__mock/openapi.json) instead.")
+def openapi(control: bool) -> None:
     """Print the OpenAPI document of this build (what GET /openapi.json serves)."""
+    from mockserver.control import routes as control_routes
     from mockserver.http.openapi import document, render
 
-    click.echo(render(document()), nl=False)
+    click.echo(render(control_routes.document() if control else document()), nl=False)
 
 
 @main.command("contract-test")

@@ -31,6 +31,9 @@ class Settings:
     delete_delay: float = 0.0
     # Fernet key for secrets at rest; by default one is kept beside the db file.
     secret_key: str | None = None
+    # The control plane under /__mock: on by default, behind this bearer token when one is set.
+    admin: bool = True
+    admin_token: str | None = None
 
     @property
     def in_memory(self) -> bool:

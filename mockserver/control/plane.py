@@ -1,0 +1,92 @@
+"""The control plane's state and operations, over the backend it controls.
+
+Plain Python (no Starlette): the routes in ``control.routes`` and the pytest
+plugin both drive the mock through this object.
+"""
+
+from __future__ import annotations
+
+import time
+from importlib import metadata
+from typing import Any
+
+from mockserver.domain import status as lifecycle
+from mockserver.domain.records import iso_now, is_live
+from mockserver.errors import BadRequest, NotFound
+from mockserver.control.clock import VirtualClock
+
+CONNECTOR_TABLES = ("sources", "destinations")
+
+
+def _version() -> str:
+    try:
+        return metadata.version("streamkap-mock")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "unknown"
+
+
+class ControlPlane:
+    def __init__(self, backend: Any, clock: VirtualClock) -> None:
+        self.backend = backend
+        self.settings = backend.settings
+        self.clock = clock
+        self._started = time.monotonic()
+
+    # ---- health --------------------------------------------------------------
+
+    def health(self) -> dict:
+        state = self.backend.repo.export_state()
+        now = self.clock()
+        return {
+            "status": "ok",
+            "version": _version(),
+            "uptime_seconds": round(time.monotonic() - self._started, 3),
+            "storage": {"kind": "memory", "path": None} if self.settings.in_memory
+            else {"kind": "file", "path": self.settings.db},
+            "entities": {table: sum(is_live(r) for r in records) for table, records in state.items()},
+            "now": iso_now(now),
+            "clock_offset_seconds": self.clock.offset,
+        }
+
+    # ---- reset ---------------------------------------------------------------
+
+    def reset(self, tenant: str | None = None, revoke_tokens: bool = False) -> None:
+        """Everything (or one tenant's entities) back to the fixtures and the seed."""
+        directory = self.backend.directory
+        if tenant is not None and tenant not in directory.tenants:
+            raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(directory.tenants)}")
+        if tenant is None:
+            kept: dict = {}
+            self.clock.rewind()
+        else:
+            kept = {table: [r for r in records if r.get("tenant_id") != tenant]
+                    for table, records in self.backend.repo.export_state().items()}
+        self.backend.repo.replace_state(kept)
+        self.backend.tags.seed_system_tags(self.settings.fixtures / "tags.json")
+        if revoke_tokens:
+            for credential in directory.fixture_credentials():
+                if tenant is None or credential.tenant_id == tenant:
+                    self.backend.tokens.revoke_client(credential.client_id)
+
+    # ---- clock ---------------------------------------------------------------
+
+    def clock_state(self) -> dict:
+        now = self.clock()
+        return {"now": iso_now(now), "epoch_seconds": now, "offset_seconds": self.clock.offset}
+
+    # ---- connector status ----------------------------------------------------
+
+    def force_status(self, entity_id: str, status: str, *, trace: str | None = None,
+                     then: str | None = None, after: float = 0.0) -> dict:
+        """Set a source's or destination's status as if Kafka Connect had reported it."""
+        repo = self.backend.repo
+        for table in CONNECTOR_TABLES:
+            record = repo.get(table, entity_id)
+            if record is not None and is_live(record):
+                now = self.clock()
+                record["status"] = lifecycle.forced(status, now, trace=trace, then=then, after=after)
+                repo.replace(table, record)
+                return {"id": entity_id, "entity_type": table,
+                        "connector_status": lifecycle.current(record["status"], now),
+                        "task_statuses": lifecycle.task_statuses(record["status"], now)}
+        raise NotFound(f"No source or destination with id '{entity_id}'")
