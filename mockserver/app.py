@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.control import routes as control_routes
 from mockserver.control.clock import VirtualClock
+from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
 from mockserver.control.plane import ControlPlane
 from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
@@ -143,5 +144,9 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.backend = backend
     app.state.control = control
+    if settings.admin:
+        app.add_middleware(FaultMiddleware, control=control)  # inside the request id: a fault carries one too
     app.add_middleware(RequestIdMiddleware)
+    if settings.admin:
+        app.add_middleware(JournalMiddleware, control=control)  # outermost: the final status and request id
     return app

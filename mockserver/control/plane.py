@@ -14,6 +14,8 @@ from mockserver.domain import status as lifecycle
 from mockserver.domain.records import iso_now, is_live
 from mockserver.errors import BadRequest, NotFound
 from mockserver.control.clock import VirtualClock
+from mockserver.control.faults import FaultBook
+from mockserver.control.journal import Journal, Masker
 
 CONNECTOR_TABLES = ("sources", "destinations")
 
@@ -31,6 +33,10 @@ class ControlPlane:
         self.settings = backend.settings
         self.clock = clock
         self._started = time.monotonic()
+        self.faults = FaultBook()
+        secret_keys = {key for kind in ("sources", "destinations", "transforms")
+                       for plugin in backend.plugins.all(kind) for key in plugin.secret_keys()}
+        self.journal = Journal(self.settings.journal_size, Masker(secret_keys))
 
     # ---- health --------------------------------------------------------------
 

@@ -8,23 +8,29 @@ control plane is open (a local test tool). ``--no-admin`` leaves it unmounted.
 from __future__ import annotations
 
 import hmac
+from datetime import datetime, timezone
 from typing import Any
 
+import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from mockserver.control import models
+from mockserver.control.faults import PRESETS, path_pattern
+from mockserver.control.journal import Filters, cassette
 from mockserver.control.plane import ControlPlane
-from mockserver.errors import Unauthorized
-from mockserver.http.common import parse_body, respond
+from mockserver.errors import Unauthorized, Unprocessable
+from mockserver.http.common import parse_body, query_choice, query_int, respond
 from mockserver.http.errors import HANDLERS
 from mockserver.http.openapi import build_document, operations_of
-from mockserver.http.routing import operation
+from mockserver.http.routing import Param, operation
 
 PREFIX = "/__mock"
 TAG = "control"
+METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+YAML = "application/yaml"
 
 
 def plane(request: Request) -> ControlPlane:
@@ -80,6 +86,69 @@ async def force_status(request: Request):
         request.path_params["id"], body.status, trace=body.trace, then=body.then, after=body.after))
 
 
+async def add_fault(request: Request):
+    control = guard(request)
+    body = await parse_body(request, models.FaultRequest)
+    rule = control.faults.add(match=body.match.model_dump(), respond=body.respond.model_dump(), preset=body.preset,
+                              times=body.times, after=body.after, probability=body.probability, seed=body.seed)
+    return respond(models.FaultRule, rule.public(), status=201)
+
+
+async def list_faults(request: Request):
+    rules = [rule.public() for rule in guard(request).faults.all()]
+    return respond(models.FaultList, {"total": len(rules), "result": rules})
+
+
+async def clear_faults(request: Request):
+    return respond(models.Removed, {"removed": guard(request).faults.clear()})
+
+
+async def remove_fault(request: Request):
+    guard(request).faults.remove(request.path_params["id"])
+    return respond(models.Removed, {"removed": 1})
+
+
+async def fault_presets(request: Request):
+    guard(request)
+    return respond(models.PresetList, {"result": [preset.public() for preset in PRESETS.values()]})
+
+
+def _since(request: Request) -> float | None:
+    raw = request.query_params.get("since")
+    if raw is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise Unprocessable([{"loc": ["query", "since"], "msg": "Input should be an ISO 8601 date and time",
+                              "type": "datetime_parsing"}]) from None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+
+
+async def list_requests(request: Request):
+    control = guard(request)
+    query = request.query_params
+    status = query_int(request, "status", 0, 100, 599)
+    filters = Filters(
+        method=query_choice(request, "method", METHODS),
+        path=path_pattern(query.get("path"), query.get("path_regex")),
+        status=status or None,
+        client_id=query.get("client_id"),
+        tenant_id=query.get("tenant"),
+        since=_since(request),
+    )
+    fmt = query_choice(request, "format", ("json", "cassette")) or "json"
+    entries = control.journal.select(filters)
+    if fmt == "cassette":
+        return Response(yaml.safe_dump(cassette(entries), sort_keys=False, allow_unicode=True),
+                        media_type=YAML)
+    return respond(models.JournalPage, {"total": len(entries), "result": [e.public() for e in entries]})
+
+
+async def clear_requests(request: Request):
+    return respond(models.Removed, {"removed": guard(request).journal.clear()})
+
+
 async def openapi_json(request: Request):
     return JSONResponse(document())
 
@@ -98,6 +167,30 @@ routes = [
     operation("PUT", "/connectors/{id}/status", force_status, operation_id="mock_force_status", tag=TAG,
               body=models.ForcedStatus, response=models.ConnectorStatus, errors=(400, 404),
               summary="Force a source's or destination's status (e.g. Broken with a task trace)"),
+    operation("POST", "/faults", add_fault, operation_id="mock_add_fault", tag=TAG, body=models.FaultRequest,
+              response=models.FaultRule, status=201, errors=(400,),
+              summary="Add a fault rule: matching requests get an error, a delay or a dropped connection"),
+    operation("GET", "/faults", list_faults, operation_id="mock_list_faults", tag=TAG, response=models.FaultList,
+              summary="The fault rules with their hit counts"),
+    operation("DELETE", "/faults", clear_faults, operation_id="mock_clear_faults", tag=TAG,
+              response=models.Removed, summary="Remove every fault rule"),
+    operation("GET", "/faults/presets", fault_presets, operation_id="mock_fault_presets", tag=TAG,
+              response=models.PresetList, summary="Named faults: every error the provider retries, and more"),
+    operation("DELETE", "/faults/{id}", remove_fault, operation_id="mock_remove_fault", tag=TAG,
+              response=models.Removed, errors=(404,), summary="Remove one fault rule"),
+    operation("GET", "/requests", list_requests, operation_id="mock_requests", tag=TAG,
+              response=models.JournalPage, errors=(400,),
+              summary="The request journal (oldest first), filtered; format=cassette gives go-vcr v4 YAML",
+              query=(Param("method", {"type": "string", "enum": list(METHODS)}),
+                     Param("path", {"type": "string"}, "Path template, matched whole: /sources/{id}"),
+                     Param("path_regex", {"type": "string"}, "Regular expression searched in the path"),
+                     Param("status", {"type": "integer", "minimum": 100, "maximum": 599}),
+                     Param("client_id", {"type": "string"}),
+                     Param("tenant", {"type": "string"}),
+                     Param("since", {"type": "string", "format": "date-time"}, "Only requests from then on"),
+                     Param("format", {"type": "string", "enum": ["json", "cassette"], "default": "json"}))),
+    operation("DELETE", "/requests", clear_requests, operation_id="mock_clear_requests", tag=TAG,
+              response=models.Removed, summary="Empty the request journal"),
 ]
 
 
@@ -111,6 +204,7 @@ def document() -> dict:
                        "regenerate with `streamkap-mock openapi --control > contracts/control-openapi.json`.",
     }
     doc["paths"] = {PREFIX + path: spec for path, spec in doc["paths"].items()}
+    doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": {"type": "string"}}
     return doc
 
 
