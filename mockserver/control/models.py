@@ -65,8 +65,22 @@ class ConnectorStatus(BaseModel):
     task_statuses: dict[str, Any]
 
 
+class SeedRequest(Strict):
+    """A seed document: each entity is the API's create body plus ``id`` (and optional tenant, timestamps)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+    tenant_id: str | None = None
+    tags: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    destinations: list[dict[str, Any]] = []
+    transforms: list[dict[str, Any]] = []
+    pipelines: list[dict[str, Any]] = []
+    topics: list[dict[str, Any]] = []
+    kafka_users: list[dict[str, Any]] = []
+
+
 class SeedResult(BaseModel):
-    created: dict[str, int]
+    created: dict[str, int] = Field(description="Entities created, per section")
 
 
 # ---- faults -------------------------------------------------------------------
@@ -176,3 +190,16 @@ class JournalEntry(BaseModel):
 class JournalPage(BaseModel):
     total: int
     result: list[JournalEntry]
+
+
+# ---- snapshots ----------------------------------------------------------------
+
+class Snapshot(BaseModel):
+    name: str
+    created: str
+    entities: dict[str, int] = Field(description="Live records per table")
+
+
+class SnapshotList(BaseModel):
+    total: int
+    result: list[Snapshot]

@@ -21,6 +21,7 @@ from mockserver.control import models
 from mockserver.control.faults import PRESETS, path_pattern
 from mockserver.control.journal import Filters, cassette
 from mockserver.control.plane import ControlPlane
+from mockserver.control.snapshots import NAME_PATTERN, check_name
 from mockserver.errors import Unauthorized, Unprocessable
 from mockserver.http.common import parse_body, query_choice, query_int, respond
 from mockserver.http.errors import HANDLERS
@@ -31,6 +32,7 @@ PREFIX = "/__mock"
 TAG = "control"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 YAML = "application/yaml"
+NAME = {"name": {"type": "string", "pattern": NAME_PATTERN}}
 
 
 def plane(request: Request) -> ControlPlane:
@@ -64,8 +66,35 @@ async def health(request: Request):
 async def reset(request: Request):
     control = guard(request)
     body = await optional_body(request, models.ResetRequest)
-    control.reset(tenant=body.tenant, revoke_tokens=body.revoke_tokens)
+    await control.reset(tenant=body.tenant, revoke_tokens=body.revoke_tokens)
     return respond(models.Ok, {"status": "ok"})
+
+
+async def add_seed(request: Request):
+    control = guard(request)
+    body = await parse_body(request, models.SeedRequest)
+    created = await control.add_seed(body.model_dump(exclude_unset=True))
+    return respond(models.SeedResult, {"created": created}, status=201)
+
+
+async def save_snapshot(request: Request):
+    control = guard(request)
+    return respond(models.Snapshot, control.save_snapshot(check_name(request.path_params["name"])), status=201)
+
+
+async def restore_snapshot(request: Request):
+    control = guard(request)
+    return respond(models.Snapshot, control.restore_snapshot(check_name(request.path_params["name"])))
+
+
+async def list_snapshots(request: Request):
+    snapshots = guard(request).list_snapshots()
+    return respond(models.SnapshotList, {"total": len(snapshots), "result": snapshots})
+
+
+async def delete_snapshot(request: Request):
+    guard(request).snapshots.delete(request.path_params["name"])
+    return respond(models.Removed, {"removed": 1})
 
 
 async def get_clock(request: Request):
@@ -159,6 +188,19 @@ routes = [
     operation("POST", "/reset", reset, operation_id="mock_reset", tag=TAG, body=models.ResetRequest,
               summary="Back to the fixtures and the seed (everything, or one tenant)", response=models.Ok,
               errors=(400,)),
+    operation("POST", "/seed", add_seed, operation_id="mock_seed", tag=TAG, body=models.SeedRequest,
+              response=models.SeedResult, status=201, errors=(400,),
+              summary="Create entities with fixed ids, by the API's rules (all or none)"),
+    operation("POST", "/snapshots/{name}", save_snapshot, operation_id="mock_save_snapshot", tag=TAG,
+              response=models.Snapshot, status=201, path_params=NAME,
+              summary="Save the whole state under a name (replacing one of that name)"),
+    operation("POST", "/snapshots/{name}/restore", restore_snapshot, operation_id="mock_restore_snapshot",
+              tag=TAG, response=models.Snapshot, errors=(404,), path_params=NAME,
+              summary="Put the state saved under a name back"),
+    operation("GET", "/snapshots", list_snapshots, operation_id="mock_list_snapshots", tag=TAG,
+              response=models.SnapshotList, summary="The saved snapshots"),
+    operation("DELETE", "/snapshots/{name}", delete_snapshot, operation_id="mock_delete_snapshot", tag=TAG,
+              response=models.Removed, errors=(404,), path_params=NAME, summary="Delete a snapshot"),
     operation("GET", "/clock", get_clock, operation_id="mock_clock", tag=TAG,
               summary="The virtual clock", response=models.ClockState),
     operation("POST", "/clock/advance", advance_clock, operation_id="mock_clock_advance", tag=TAG,
