@@ -118,7 +118,8 @@ async def force_status(request: Request):
 async def add_fault(request: Request):
     control = guard(request)
     body = await parse_body(request, models.FaultRequest)
-    rule = control.faults.add(match=body.match.model_dump(), respond=body.respond.model_dump(), preset=body.preset,
+    rule = control.faults.add(match=body.match.model_dump(), respond=body.respond.model_dump(exclude_unset=True),
+                              preset=body.preset,
                               times=body.times, after=body.after, probability=body.probability, seed=body.seed)
     return respond(models.FaultRule, rule.public(), status=201)
 
@@ -247,6 +248,7 @@ def document() -> dict:
     }
     doc["paths"] = {PREFIX + path: spec for path, spec in doc["paths"].items()}
     doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": {"type": "string"}}
+    doc["paths"][PREFIX + "/reset"]["post"]["requestBody"]["required"] = False  # no body: reset everything
     return doc
 
 

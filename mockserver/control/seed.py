@@ -189,7 +189,9 @@ class Seeder:
 
     @staticmethod
     def _label(section: str, index: int, entity: dict) -> str:
-        name = entity.get("name") or entity.get("username") or (entity.get("config") or {}).get("transforms.name")
+        config = entity.get("config")
+        name = entity.get("name") or entity.get("username") or (
+            config.get("transforms.name") if isinstance(config, dict) else None)
         ident = entity.get("id")
         details = ", ".join(part for part in (f"id {ident}" if ident else "", f"'{name}'" if name else "") if part)
         return f"{section}[{index}]" + (f" ({details})" if details else "")
