@@ -132,28 +132,11 @@ class FaultRequest(Strict):
     seed: JsonInt | None = Field(default=None, description="Seed of the probability's random draws")
 
 
-class FaultMatchOut(BaseModel):
-    method: str | None
-    path: str | None
-    path_regex: str | None
-    tenant: str | None
-    client_id: str | None
-    body_contains: str | None
-
-
-class FaultAnswerOut(BaseModel):
-    status: int | None
-    detail: str | None
-    headers: dict[str, str]
-    delay: float
-    drop: bool
-
-
 class FaultRule(BaseModel):
     id: str
     preset: str | None
-    match: FaultMatchOut
-    respond: FaultAnswerOut
+    match: FaultMatch
+    respond: FaultAnswer
     times: int | None
     after: int
     probability: float | None

@@ -109,23 +109,13 @@ def topic_run(provider: ProviderClient) -> None:
 
 
 @pytest.mark.parametrize("line", [V3, V2])
-def test_pipeline_acceptance_sequence_passes_twice_with_a_reset_between(server, line):
+@pytest.mark.parametrize("sequence", [pipeline_run, topic_run], ids=["pipeline", "topic"])
+def test_acceptance_sequence_passes_twice_with_a_reset_between(server, sequence, line):
     for _ in range(2):
         reset(server)
         provider = ProviderClient(server, line)
         try:
-            pipeline_run(provider)
-        finally:
-            provider.close()
-
-
-@pytest.mark.parametrize("line", [V3, V2])
-def test_topic_acceptance_sequence_passes_twice_with_a_reset_between(server, line):
-    for _ in range(2):
-        reset(server)
-        provider = ProviderClient(server, line)
-        try:
-            topic_run(provider)
+            sequence(provider)
         finally:
             provider.close()
 
