@@ -122,3 +122,20 @@ def test_snapshots_of_a_file_store_survive_a_restart(make_api, tmp_path):
     assert restarted.client.post("/__mock/snapshots/one/restore").status_code == 200
     read = restarted.get(f"/sources/{source['id']}?secret_returned=true").json()["result"][0]
     assert read["config"]["database.password"] == "secret123"
+
+
+def test_a_tenant_reset_brings_back_only_that_tenants_seed(make_api, tmp_path):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps({"tags": [
+        {"id": "650000000000000000000001", "name": "acme-tag", "type": ["sources"]},  # the first tenant
+        {"id": "650000000000000000000002", "name": "globex-tag", "type": ["sources"], "tenant_id": "tenant-globex"},
+    ]}))
+    api = make_api(seed=path)
+    api.delete("/tags/650000000000000000000001")
+    api.delete("/tags/650000000000000000000002", as_="mock-client-2")
+    assert api.client.post("/__mock/reset", json={"tenant": "tenant-globex"}).status_code == 200
+    assert [t["name"] for t in api.get("/tags", as_="mock-client-2").json()["tags"] if not t["system"]] == ["globex-tag"]
+    assert [t["name"] for t in api.get("/tags").json()["tags"] if not t["system"]] == []
+    bad = api.client.post("/__mock/seed", json={"tags": [{"id": "650000000000000000000003", "name": "x",
+                                                            "type": ["sources"], "tenant_id": "tenant-nowhere"}]})
+    assert bad.status_code == 400 and "unknown tenant 'tenant-nowhere'" in bad.json()["detail"]
