@@ -1,7 +1,6 @@
 """The control plane's state and operations, over the backend it controls.
 
-Plain Python (no Starlette): the routes in ``control.routes`` and the pytest
-plugin both drive the mock through this object.
+``control.routes`` is its HTTP face; the pytest plugin drives it through those routes.
 """
 
 from __future__ import annotations
