@@ -37,9 +37,8 @@ def test_the_provider_seed_holds_the_fixed_ids_the_acceptance_tests_read(make_ap
         assert api.get(f"/transforms/{transform_id}/job_status").json()["status"] == "RUNNING"
 
 
-def test_seeded_secrets_are_sealed_on_disk(make_api, tmp_path):
-    make_api(seed=PROVIDER_SEED)
-    stored = (tmp_path / "db.json").read_text()
+def test_seeded_secrets_are_sealed_on_disk(make_api):
+    stored = make_api(seed=PROVIDER_SEED).disk_text()
     assert SOURCE_ID in stored and "seed-password" not in stored
 
 
