@@ -6,12 +6,23 @@ tests build them directly.
 
 from __future__ import annotations
 
+import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The repository's fixtures, used when the package runs from a checkout
-# (editable install, Docker image).
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+def shipped(name: str) -> Path:
+    """A data directory that ships with the package (``fixtures``, ``contracts``).
+
+    An installed wheel carries it inside the package (pyproject.toml maps it
+    there); a checkout (editable install, tests) keeps it at the top of the
+    repository.
+    """
+    packaged = Path(str(importlib.resources.files("mockserver") / name))
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / name
+
+
+DEFAULT_FIXTURES = shipped("fixtures")
 DEFAULT_DB = "data/streamkap-mock.json"
 MEMORY = ":memory:"
 

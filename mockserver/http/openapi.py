@@ -27,8 +27,9 @@ from pydantic import TypeAdapter
 
 from mockserver.http.routing import Operation
 from mockserver.models.common import Envelope, ErrorBody, ValidationErrorBody
+from mockserver.settings import shipped
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+CONTRACTS = shipped("contracts")
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
 MISSING_READS_EMPTY = "x-missing-reads-empty"
