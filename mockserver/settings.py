@@ -42,6 +42,8 @@ class Settings:
     delete_delay: float = 0.0
     # Fernet key for secrets at rest; by default one is kept beside the db file.
     secret_key: str | None = None
+    # Origins a browser may call from (CORS); "*" for any, empty for none.
+    cors: tuple[str, ...] = ()
 
     @property
     def in_memory(self) -> bool:
