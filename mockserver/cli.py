@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 import sys
 from importlib.metadata import version
@@ -67,7 +68,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     except StartupError as exc:
         raise click.ClickException(str(exc)) from None
     except OSError as exc:  # a db, key or fixture file the process cannot read or write
-        raise click.ClickException(f"{exc.filename or settings.db}: {exc.strerror or exc}") from None
+        whom = f" (running as uid {os.getuid()})" if isinstance(exc, PermissionError) else ""
+        raise click.ClickException(f"{exc.filename or settings.db}: {exc.strerror or exc}{whom}") from None
     sock = _bind(host, port)
     click.echo(_banner(app, host, sock.getsockname()[1], db))
     sys.stdout.flush()
