@@ -17,6 +17,9 @@ from datetime import datetime, timezone
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 logger = logging.getLogger("streamkap_mock.access")
+# Silent until `serve` configures logging (tests, an embedding app): no stray
+# lines from logging's last-resort handler.
+logger.addHandler(logging.NullHandler())
 
 # Error bodies are small JSON objects; a larger one is not ours and is not kept.
 _MAX_ERROR_BODY = 64 * 1024
