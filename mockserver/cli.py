@@ -63,6 +63,7 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
                         secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()))
+    sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)
     except StartupError as exc:
@@ -70,7 +71,6 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     except OSError as exc:  # a db, key or fixture file the process cannot read or write
         whom = f" (running as uid {os.getuid()})" if isinstance(exc, PermissionError) else ""
         raise click.ClickException(f"{exc.filename or settings.db}: {exc.strerror or exc}{whom}") from None
-    sock = _bind(host, port)
     click.echo(_banner(app, host, sock.getsockname()[1], db))
     sys.stdout.flush()
     config = uvicorn.Config(app, log_config=logging_config(log_format, log_level), log_level=log_level,

@@ -128,8 +128,9 @@ def test_a_port_in_use_is_one_line_naming_it_and_the_way_out(tmp_path):
 
     with socket.create_server(("127.0.0.1", 0)) as taken:
         port = taken.getsockname()[1]
-        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--db", ":memory:"])
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--db", str(tmp_path / "db.json")])
     assert result.exit_code == 1
+    assert list(tmp_path.iterdir()) == []  # no db or key file made for a server that never ran
     assert result.output.strip().splitlines() == [
         f"Error: port {port} on 127.0.0.1 is already in use; choose another with --port "
         "(or STREAMKAP_MOCK_PORT), or --port 0 for any free port"]
