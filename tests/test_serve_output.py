@@ -92,3 +92,23 @@ def test_version_and_help_name_every_variable():
             assert f"STREAMKAP_MOCK_{option[2:].upper().replace('-', '_')}" in help_text, option
     from mockserver.cli import serve
     assert all(param.help for param in serve.params), [p.name for p in serve.params if not p.help]
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+def test_an_unhandled_error_keeps_its_traceback_in_either_format(log_format):
+    import logging
+
+    from mockserver.http.access_log import JsonFormatter, TextFormatter
+
+    try:
+        raise ZeroDivisionError("boom")
+    except ZeroDivisionError:
+        record = logging.getLogger("streamkap_mock").makeRecord(
+            "streamkap_mock", logging.ERROR, __file__, 1, "unhandled error on %s", ("GET /x",), sys.exc_info())
+    formatter = {"text": TextFormatter, "json": JsonFormatter}[log_format]()
+    out = formatter.format(record)
+    if log_format == "json":
+        fields = json.loads(out)
+        assert fields["message"] == "unhandled error on GET /x" and fields["level"] == "ERROR"
+        out = fields["exception"]
+    assert "Traceback" in out and "ZeroDivisionError: boom" in out

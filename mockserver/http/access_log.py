@@ -113,7 +113,8 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         exchange: Exchange | None = getattr(record, "exchange", None)
         if exchange is None:
-            return f"{_timestamp(record.created)} {record.levelname} {record.getMessage()}"
+            line = f"{_timestamp(record.created)} {record.levelname} {record.getMessage()}"
+            return line + (f"\n{self.formatException(record.exc_info)}" if record.exc_info else "")
         line = (f"{exchange.time} {record.levelname} req={exchange.request_id or '-'} {exchange.remote or '-'} "
                 f"{exchange.client_id or '-'} {exchange.method} {exchange.path} {exchange.status or '-'} "
                 f"{exchange.duration_ms}ms")
@@ -130,6 +131,8 @@ class JsonFormatter(logging.Formatter):
         else:
             fields = {"time": _timestamp(record.created), "level": record.levelname,
                       "logger": record.name, "message": record.getMessage()}
+            if record.exc_info:
+                fields["exception"] = self.formatException(record.exc_info)
         return json.dumps(fields, ensure_ascii=False)
 
 
