@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from mockserver.cli import main
+from mockserver.domain.tenancy import Directory
+from mockserver.settings import DEFAULT_FIXTURES
 
 SCRIPT = Path(sys.executable).parent / "streamkap-mock"
 BANNER = re.compile(r"serving on (http://127\.0\.0\.1:(\d+))")
@@ -28,11 +30,9 @@ class Served:
         match = BANNER.search(first)
         assert match, first + self.process.stderr.read()
         self.url, self.port = match.group(1), int(match.group(2))
-        self.banner = [first.rstrip("\n")]
-        while (line := self.process.stdout.readline()).startswith("  "):
-            self.banner.append(line.rstrip("\n"))
-            if len(self.banner) == 8:
-                break
+        # Address, docs, a heading, then one export line per fixture credential.
+        rest = 2 + len(Directory.load(DEFAULT_FIXTURES / "tenants.json").fixture_credentials())
+        self.banner = [first.rstrip("\n")] + [self.process.stdout.readline().rstrip("\n") for _ in range(rest)]
 
     def stop(self) -> str:
         self.process.terminate()
