@@ -15,7 +15,7 @@ def served(monkeypatch):
     """`serve` builds the app, then would listen: keep the app instead."""
     import uvicorn
     apps = []
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: apps.append(app))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: apps.append(server.config.app))
     return apps
 
 
