@@ -108,7 +108,7 @@ class Mock:
         script = Path(sys.executable).parent / "streamkap-mock"
         self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
                                          "--log-level", "warning"], stdout=subprocess.DEVNULL)
-        self.startup = wait_until_up(f"{self.url}/openapi.json", self.process)
+        self.startup = wait_until_up(f"{self.url}/auth/access-token", self.process)  # a 405, at once
         token = httpx.post(f"{self.url}/auth/access-token",
                            json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -351,7 +351,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000, help="stored sources for the concurrent run")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--sizes", default="1000,10000,100000", help="stored sources for the scale run")
+    parser.add_argument("--sizes", default="0,1000,10000,100000", help="stored sources for the scale run")
     parser.add_argument("--samples", type=int, default=200, help="sequential requests per op in the scale run")
     args = parser.parse_args()
     if args.what in ("concurrent", "all"):
