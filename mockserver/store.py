@@ -217,8 +217,11 @@ class Repository:
             data = loads(raw)
         except ValueError as exc:  # bad JSON or bad UTF-8
             raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
-        if not (isinstance(data, dict) and all(isinstance(t, dict) for t in data.values())):
-            raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
+        if not (isinstance(data, dict) and all(
+                isinstance(rows, dict) and all(isinstance(r, dict) and "id" in r for r in rows.values())
+                for rows in data.values())):
+            raise StartupError(f"{path} is not a database (not an object of tables of records with ids); "
+                               "fix it or move it away")
         return data
 
     def _replay(self) -> None:
