@@ -325,6 +325,9 @@ def scale(args: argparse.Namespace) -> None:
                         raise SystemExit(f"{response.request.method} {response.request.url}: "
                                          f"{response.status_code} {response.text[:200]}")
 
+                if not size:  # the baseline: start-up and memory of the server itself
+                    rows.append((size, mock.startup, rss, file_mb))
+                    continue
                 get = sequential(lambda n: check(http.get(f"/sources/{ids[(n * 7919) % size]}")), args.samples)
                 listing = sequential(lambda n: check(http.get(f"/sources?page={middle}&page_size=10")), args.samples)
                 post = sequential(lambda n: check(http.post("/sources", json=source_body(f"new-{n}"))), args.samples)
@@ -341,7 +344,7 @@ def scale(args: argparse.Namespace) -> None:
     print("| sources | start-up s | RSS MiB | file MB | get | list middle page | post | put | delete |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, startup, rss, file_mb, *ops in rows:
-        cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops)
+        cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops) if ops else " | ".join(["-"] * 5)
         print(f"| {size:,} | {startup:.2f} | {rss:.0f} | {file_mb:.1f} | {cells} |")
 
 
