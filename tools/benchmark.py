@@ -214,6 +214,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def concurrent(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db.json"
         ids = fill(db, args.records)
@@ -280,7 +281,7 @@ def concurrent(args: argparse.Namespace) -> None:
                 server.wait()
 
     print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.records} stored sources, "
-          f"{os.cpu_count()} CPUs, load before: {os.getloadavg()[0]:.2f}")
+          f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print(f"| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
           f"CPU ms per request, mock / json-server | mock non-2xx |")
     print("|---|---:|---:|---:|---:|---:|")
@@ -308,7 +309,7 @@ def sequential(fn, count: int) -> tuple[float, float]:
 
 
 def scale(args: argparse.Namespace) -> None:
-    rows = []
+    rows, load = [], os.getloadavg()[0]
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "db.json"
@@ -340,7 +341,7 @@ def scale(args: argparse.Namespace) -> None:
             rows.append((size, mock.startup, rss, file_mb, get, listing, post, put, delete))
             print(f"{size} sources done", file=sys.stderr)
     print(f"\nsequential, one client, {args.samples} samples per op, p50 / p99 in ms; "
-          f"{os.cpu_count()} CPUs, load: {os.getloadavg()[0]:.2f}")
+          f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print("| sources | start-up s | RSS MiB | file MB | get | list middle page | post | put | delete |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, startup, rss, file_mb, *ops in rows:
