@@ -7,11 +7,19 @@ import subprocess
 import threading
 import time
 
+from pathlib import Path
+
 import httpx
+import pytest
 from tinydb import TinyDB
 
 from tests.conftest import PG_SOURCE_CONFIG
-from tests.test_server_process import SCRIPT, Server, client_for, db  # noqa: F401 (db is a fixture)
+from tests.test_server_process import SCRIPT, Server, client_for
+
+
+@pytest.fixture
+def db(tmp_path) -> Path:
+    return tmp_path / "state" / "db.json"
 
 
 def source(name: str) -> dict:

@@ -286,8 +286,8 @@ def concurrent(args: argparse.Namespace) -> None:
 
     print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.records} stored sources, "
           f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
-    print(f"| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
-          f"CPU ms per request, mock / json-server | mock non-2xx |")
+    print("| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
+          "CPU ms per request, mock / json-server | mock non-2xx |")
     print("|---|---:|---:|---:|---:|---:|")
     for op, mine in results["mock"].items():
         theirs = results["json-server"].get(op)
