@@ -36,6 +36,13 @@ class Settings:
     secret_key: str | None = None
     # Largest request body accepted, in bytes; larger ones get 413.
     max_body: int = DEFAULT_MAX_BODY
+    # The control plane under /__mock: on by default, behind this bearer token when one is set.
+    admin: bool = True
+    admin_token: str | None = None
+    # Entities with fixed ids, loaded at start-up and again on every reset.
+    seed: Path | None = None
+    # Requests the control plane's journal keeps (the oldest go first).
+    journal_size: int = 10_000
 
     @property
     def in_memory(self) -> bool:

@@ -611,18 +611,19 @@ class Repository:
             return len(self._candidates(table, where))  # type: ignore[arg-type]
 
     def export_state(self) -> dict:
-        """A deep, plain-JSON copy of every table: ``{table: {doc_id: record}}``, what a snapshot holds."""
+        """A deep, plain-JSON copy of every table: ``{table: [record, ...]}`` in creation order (a snapshot)."""
         with self._lock:
-            return _copy(self._doc)
+            return {table: [_copy(rows[k]) for k in sorted(rows, key=int)]
+                    for table, rows in sorted(self._doc.items())}
 
     def replace_state(self, data: dict) -> None:
-        """Replace every table with ``data`` (as ``export_state`` gives it) in one durable transaction."""
+        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable transaction."""
         if not (isinstance(data, dict) and all(
-                isinstance(rows, dict) and all(str(k).isdigit() and isinstance(r, dict) and isinstance(r.get("id"), str)
-                                               for k, r in rows.items())
-                for rows in data.values())):
-            raise ValueError("state must be {table: {doc_id: {id: ..., ...}}}")
-        new = {t: {str(k): r for k, r in rows.items()} for t, rows in _copy(data).items()}
+                isinstance(records, list) and all(isinstance(r, dict) and isinstance(r.get("id"), str)
+                                                  for r in records)
+                for records in data.values())):
+            raise ValueError("state must be {table: [{id: ..., ...}, ...]}")
+        new = {t: {str(n): r for n, r in enumerate(records, 1)} for t, records in _copy(data).items()}
         with self.transaction():
             old = {t: dict(rows) for t, rows in self._doc.items()}
             self._install(new)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, TypeVar
+from typing import Any, Callable, Iterable, TypeVar
 
 from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
@@ -128,11 +128,12 @@ def query_id(request: Request, name: str = "id") -> str:
     return _object_id(value, "query", name)
 
 
-def check_params(request: Request, query: Iterable[Any], path_params: dict[str, dict[str, Any]]) -> None:
+def check_params(request: Request, query: Iterable[Any], path_params: dict[str, dict[str, Any]],
+                 guard: Callable[[Request], Any] | None = None) -> None:
     """422 for any declared query or path parameter that is malformed, before the route has any effect.
 
     ``query`` holds ``routing.Param``s; only an authenticated caller learns about
-    its parameters (401 comes first, as with FastAPI's auth dependencies).
+    its parameters (``guard``'s 401 comes first, as with FastAPI's auth dependencies).
     """
     try:
         for name, schema in path_params.items():
@@ -153,7 +154,8 @@ def check_params(request: Request, query: Iterable[Any], path_params: dict[str, 
             elif schema.get("pattern") == OBJECT_ID_PATTERN and param.name in request.query_params:
                 _object_id(request.query_params[param.name], "query", param.name)
     except Unprocessable:
-        authenticate(request)
+        if guard is not None:
+            guard(request)
         raise
 
 

@@ -16,7 +16,7 @@ from typing import Any, Callable
 from starlette.requests import Request
 from starlette.routing import Route
 
-from mockserver.http.common import check_params
+from mockserver.http.common import authenticate, check_params
 from mockserver.store import Repository
 
 from mockserver.models.common import OBJECT_ID_PATTERN
@@ -87,12 +87,18 @@ class WriteLane:
 WRITE_LANE = WriteLane()
 
 
-def operation(method: str, path: str, endpoint: Callable, **spec: Any) -> Route:
-    """The route of ``endpoint``; every parameter it declares is checked before it runs (422, no effect)."""
+def operation(method: str, path: str, endpoint: Callable, *,
+              guard: Callable[[Request], Any] | None = None, **spec: Any) -> Route:
+    """The route of ``endpoint``; every parameter it declares is checked before it runs (422, no effect).
+
+    ``guard`` authenticates the caller (default: the emulated API's token check when
+    the operation needs auth), so a malformed request from a stranger is a 401, not a 422.
+    """
     op = Operation(method=method, path=path, **spec)
+    guard = guard or (authenticate if op.auth else None)
 
     async def checked(request: Request):
-        check_params(request, op.query, op.path_params)
+        check_params(request, op.query, op.path_params, guard)
         if method == "GET":
             return await endpoint(request)
         await request.body()  # read here, on the server's loop; the route sees it cached

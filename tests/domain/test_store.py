@@ -322,9 +322,9 @@ def test_export_and_replace_state(tmp_path, open_repo):
     repo.replace_state(saved)
     assert [r["id"] for r in repo.find("things")] == [rid(1)] and repo.find("others") == []
     repo.insert("things", record(4))
-    assert saved == {"things": {"1": record(1)}}  # the export was a copy
+    assert saved == {"things": [record(1)]}  # the export was a copy
     with pytest.raises(ValueError):
-        repo.replace_state({"things": [record(9)]})
+        repo.replace_state({"things": {"1": record(9)}})
     repo.close()
     reopened = open_repo()
     assert [r["id"] for r in reopened.find("things")] == [rid(1), rid(4)] and reopened.find("others") == []
