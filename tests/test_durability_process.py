@@ -68,12 +68,16 @@ def test_kill_9_during_a_write_burst_loses_no_acknowledged_write(db):
     acknowledged: list[str] = []
     for round_ in range(int(os.environ.get("STREAMKAP_KILL_ROUNDS", "3"))):
         server = Server(db)  # the database always opens, whatever the last kill left
-        with client_for(server) as http:
-            # Writes cut off by the kill may be stored too, unacknowledged: page through them all.
-            total = http.get("/sources?page_size=1").json()["total"]
-            listed = {s["id"] for page in range(1, total // 100 + 2)
-                      for s in http.get(f"/sources?page_size=100&page={page}").json()["result"]}
-        assert set(acknowledged) <= listed, f"round {round_}: lost {len(set(acknowledged) - listed)} writes"
+        try:
+            with client_for(server) as http:
+                # Writes cut off by the kill may be stored too, unacknowledged: page through them all.
+                total = http.get("/sources?page_size=1").json()["total"]
+                listed = {s["id"] for page in range(1, total // 100 + 2)
+                          for s in http.get(f"/sources?page_size=100&page={page}").json()["result"]}
+            assert set(acknowledged) <= listed, f"round {round_}: lost {len(set(acknowledged) - listed)} writes"
+        except BaseException:
+            server.stop()  # leave no server behind
+            raise
         stop = threading.Event()
         workers = [threading.Thread(target=burst, args=(server, acknowledged, stop, round_ * 10 + w))
                    for w in range(6)]
