@@ -23,7 +23,7 @@ from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import Timing, tombstone
-from mockserver.domain.secrets import SecretBox, box_for
+from mockserver.domain.secrets import SEALED, SecretBox, box_for
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
@@ -70,7 +70,9 @@ class Backend:
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
         repo = Repository(settings.db, shrink=lambda record: tombstone(record, clock()))
-        box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
+        sealed = repo.search_stored(SEALED)
+        box = box_for(None if settings.in_memory else settings.db, settings.secret_key,
+                      sealed.decode() if sealed else None)
         with _fixture_file(settings.fixtures / "tenants.json") as path:
             directory = Directory.load(path)
         tokens = TokenService(directory, settings.token_ttl, clock)

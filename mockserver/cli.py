@@ -85,6 +85,9 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
         raise click.ClickException(f"{exc.filename or settings.db}: {exc.strerror or exc}{whom}") from None
     click.echo(_banner(app, host, sock.getsockname()[1], db))
     sys.stdout.flush()
+    # Writes run on their own thread: a 1 ms switch interval (not 5) lets a read on the
+    # server's loop through sooner while one runs.
+    sys.setswitchinterval(0.001)
     config = uvicorn.Config(app, log_config=logging_config(log_format, log_level), log_level=log_level,
                             access_log=False)  # the mock's own access log has one line per request
     uvicorn.Server(config).run(sockets=[sock])

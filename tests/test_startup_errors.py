@@ -134,3 +134,34 @@ def test_a_port_in_use_is_one_line_naming_it_and_the_way_out(tmp_path):
     assert result.output.strip().splitlines() == [
         f"Error: port {port} on 127.0.0.1 is already in use; choose another with --port "
         "(or STREAMKAP_MOCK_PORT), or --port 0 for any free port"]
+
+
+CRASH_AFTER_A_SECRET = """
+import os, sys
+from starlette.testclient import TestClient
+from mockserver.app import create_app
+from mockserver.settings import Settings
+from tests.conftest import PG_SOURCE_CONFIG
+client = TestClient(create_app(Settings(db=sys.argv[1])))  # no lifespan: nothing compacts
+token = client.post("/auth/access-token", json={"client_id": "mock-client", "secret": "mock-secret"}).json()
+created = client.post("/sources", headers={"Authorization": "Bearer " + token["accessToken"]},
+                      json={"name": "pg", "connector": "postgresql", "config": PG_SOURCE_CONFIG})
+assert created.status_code == 200, created.text
+os._exit(0)  # as after kill -9
+"""
+
+
+def test_a_lost_key_stops_start_up_when_the_secret_is_only_in_the_journal(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "db.json"
+    subprocess.run([sys.executable, "-c", CRASH_AFTER_A_SECRET, str(db)], check=True, cwd=ROOT)
+    assert b"enc:v1:" in (tmp_path / "db.json.journal").read_bytes()
+    assert b"enc:v1:" not in (db.read_bytes() if db.exists() else b"")
+    (tmp_path / "db.json.key").unlink()
+    result = serve(db)
+    assert result.exit_code != 0
+    assert "db.json.key" in result.output and "--secret-key" in result.output, result.output
