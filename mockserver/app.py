@@ -13,12 +13,16 @@ from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.control import routes as control_routes
+from mockserver.control.clock import VirtualClock
+from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
+from mockserver.control.plane import ControlPlane
 from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
-from mockserver.domain.records import Timing
+from mockserver.domain.records import Timing, tombstone
 from mockserver.domain.secrets import SecretBox, box_for
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
@@ -38,6 +42,7 @@ from mockserver.http import (
 )
 from mockserver.http.access_log import AccessLogMiddleware
 from mockserver.http.errors import HANDLERS
+from mockserver.http.middleware import BodyLimit, DurableWrites
 from mockserver.settings import Settings
 from mockserver.store import Repository
 
@@ -64,7 +69,7 @@ class Backend:
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
-        repo = Repository(settings.db)
+        repo = Repository(settings.db, shrink=lambda record: tombstone(record, clock()))
         box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
         with _fixture_file(settings.fixtures / "tenants.json") as path:
             directory = Directory.load(path)
@@ -131,8 +136,11 @@ class RequestIdMiddleware:
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     settings = settings or Settings()
+    clock = VirtualClock(clock)  # the control plane moves it; the backend only reads it
     backend = Backend.build(settings, clock)
+    control = ControlPlane(backend, clock)
     routes = [
+        *([control_routes.mount(control)] if settings.admin else []),
         *docs.routes,
         *auth.routes,
         *credentials.routes,
@@ -152,9 +160,16 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
 
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.backend = backend
+    app.state.control = control
+    app.add_middleware(DurableWrites, repo=backend.repo)
+    if settings.admin:
+        app.add_middleware(FaultMiddleware, control=control)  # inside the request id: a fault carries one too
+    app.add_middleware(BodyLimit, max_body=settings.max_body)  # outside faults: they read the whole body
     if settings.cors:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors), allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["X-Request-Id"])
     app.add_middleware(RequestIdMiddleware)
+    if settings.admin:
+        app.add_middleware(JournalMiddleware, control=control)  # outside the request id: it records the final one
     app.add_middleware(AccessLogMiddleware)  # outermost: it sees the request id and every answer
     return app

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -43,13 +43,24 @@ def main() -> None:
               help="Fernet key that encrypts secret config values at rest.")
 @click.option("--cors", envvar="STREAMKAP_MOCK_CORS", show_envvar=True, default="", show_default="off",
               help="Comma-separated origins a browser page may call the API from, or * for any.")
+@click.option("--max-body", envvar="STREAMKAP_MOCK_MAX_BODY", show_envvar=True, default=DEFAULT_MAX_BODY,
+              type=click.IntRange(min=1), help="Largest request body accepted, in bytes (larger ones get 413).")
+@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", show_envvar=True, default=None,
+              show_default="none: the control plane is open",
+              help="Bearer token the /__mock control plane requires (health excepted).")
+@click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", show_envvar=True, is_flag=True,
+              help="Serve no /__mock control plane.")
+@click.option("--seed", envvar="STREAMKAP_MOCK_SEED", show_envvar=True, default=None, show_default=False,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file of entities with fixed ids to load at start-up and on every reset.")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
 @click.option("--log-format", envvar="STREAMKAP_MOCK_LOG_FORMAT", show_envvar=True, default="text",
               type=click.Choice(["text", "json"]), help="Log lines as text, or as one JSON object per line.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
-          delete_delay: float, secret_key: str | None, cors: str, log_level: str, log_format: str) -> None:
+          delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
+          no_admin: bool, seed: Path | None, log_level: str, log_format: str) -> None:
     """Serve the mock API.
 
     Prints the address, the /docs URL and the credentials to export once the
@@ -62,7 +73,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
 
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
-                        secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()))
+                        secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
+                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed)
     sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)
@@ -137,11 +149,13 @@ def plugins_check(fixtures: Path) -> None:
 
 
 @main.command()
-def openapi() -> None:
+@click.option("--control", is_flag=True, help="The control plane's document (GET /__mock/openapi.json) instead.")
+def openapi(control: bool) -> None:
     """Print the OpenAPI document of this build (what GET /openapi.json serves)."""
+    from mockserver.control import routes as control_routes
     from mockserver.http.openapi import document, render
 
-    click.echo(render(document()), nl=False)
+    click.echo(render(control_routes.document() if control else document()), nl=False)
 
 
 @main.command("contract-test")

@@ -22,7 +22,7 @@ TAGS, PIPELINES = "tags", "pipelines"
 def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None,
                      label: str) -> None:
     """409 when another live entity of the table has this name in the caller's tenant and service."""
-    clash = repo.find(table, lambda r: is_live(r) and r["name"] == name and r["id"] != own_id and in_scope(r, who))
+    clash = repo.find(table, lambda r: r["id"] != own_id and in_scope(r, who), where={"name": name, "deleted": False})
     if clash:
         raise Conflict(f"{label} with name '{name}' already exists")
 
@@ -56,9 +56,8 @@ def _uses(pipeline: Record, entity_type: str, entity_id: str) -> bool:
 
 def ensure_unused(repo: Repository, who: Principal, entity_type: str, entity_id: str) -> None:
     """409 naming the live pipelines of the caller that still use this entity."""
-    users = repo.find(
-        PIPELINES, lambda p: is_live(p) and in_scope(p, who) and _uses(p, entity_type, entity_id)
-    )
+    users = repo.find(PIPELINES, lambda p: _uses(p, entity_type, entity_id),
+                      where={"tenant_id": who.tenant_id, "service_id": who.service_id, "deleted": False})
     if users:
         names = ", ".join(f"'{p['name']}'" for p in users)
         raise Conflict(f"Cannot delete: it is used by pipeline {names}")

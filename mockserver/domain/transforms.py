@@ -31,11 +31,11 @@ from mockserver.domain.records import (
     Timing,
     find_live,
     find_visible,
-    is_visible,
     iso_now,
     mark_deleted,
     new_id,
     owned_by,
+    select_visible,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox
@@ -95,8 +95,8 @@ class TransformService:
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
         now = self.clock()
         needle = (partial_name or "").lower()
-        return self.repo.select(TABLE, lambda r: is_visible(r, who, now) and needle in r["name"].lower(),
-                                *page.bounds)
+        return select_visible(self.repo, TABLE, who, now, *page.bounds,
+                              (lambda r: needle in r["name"].lower()) if needle else None)
 
     def implementation_details(self, who: Principal, transform_id: str) -> dict:
         record = self.require(who, transform_id)
