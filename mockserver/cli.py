@@ -96,12 +96,20 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
 def _bind(host: str, port: int) -> socket.socket:
     """A listening socket, so the banner can show the real port and no client is refused once it is out."""
     try:
-        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
-        return socket.create_server((host, port), family=family, backlog=2048)
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
     except socket.gaierror as exc:
         raise click.ClickException(f"cannot listen on {host}: {exc.strerror}; "
                                    "choose another interface with --host") from None
-    except OSError as exc:
+    try:
+        # proto must say TCP: asyncio sets TCP_NODELAY only on connections of such a socket, and
+        # without it every keep-alive request waits ~40 ms on Nagle and delayed ACKs.
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(2048)
+        return sock
+    except OSError as exc:  # the process exits: the socket closes with it
         if exc.errno == errno.EADDRINUSE:
             raise click.ClickException(f"port {port} on {host} is already in use; choose another with "
                                        "--port (or STREAMKAP_MOCK_PORT), or --port 0 for any free port") from None
