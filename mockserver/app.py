@@ -34,6 +34,7 @@ from mockserver.http import (
     transforms,
 )
 from mockserver.http.errors import HANDLERS
+from mockserver.http.routing import literal_paths_win
 from mockserver.settings import Settings
 from mockserver.store import Repository
 
@@ -148,6 +149,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         yield
         backend.repo.close()
 
+    literal_paths_win(routes)
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.backend = backend
     app.add_middleware(RequestIdMiddleware)

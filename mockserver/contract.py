@@ -37,10 +37,6 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
         "generation": {"max-examples": max_examples},
         "checks": {
             "positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES},
-            # A literal path beside a parameter (``PUT /sources/brief`` against
-            # ``PUT /sources/{id}``) reaches the parameter route, which rejects the
-            # id with 422, as FastAPI does on the real API; this check wants 405.
-            "unsupported_method": {"enabled": False},
         },
         "suppress-health-check": ["all"],
         # No state left behind in the working directory; every run starts fresh.

@@ -12,6 +12,7 @@ import copy
 import inspect
 import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -197,6 +198,28 @@ def _check_sub(entry: Any, subs: list[SubFieldSpec], json_string: bool) -> str |
     return None
 
 
+_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+
+# What the backend's models accept as the value of a key no plugin field declares:
+# SourceConnector.config is ``Dict[str, str | int | bool | None]``, a destination's
+# also takes lists and objects. Transforms have no such model; any JSON goes.
+UNDECLARED_VALUE_TYPES: dict[str, tuple[type, ...]] = {
+    "sources": (str, int, bool),
+    "destinations": (str, int, bool, list, dict),
+}
+
+
+def undeclared_problem(entity_type: str, value: Any) -> str | None:
+    """Why the value of an undeclared key does not fit the backend's config model, or None."""
+    allowed = UNDECLARED_VALUE_TYPES.get(entity_type)
+    if allowed is None or value is None or isinstance(value, allowed):
+        return None
+    if isinstance(value, float) and value.is_integer() and int in allowed:
+        return None  # 60.0 is the integer 60 to a JSON client
+    names = "string, integer, boolean" + (", list or object" if list in allowed else " or null")
+    return f"expected a {names}, got {_type_name(value)}"
+
+
 def value_problem(field: FieldSpec, value: Any) -> str | None:
     """Why `value` does not fit the field's control, or None. `value` is not null."""
     spec, control = field.value, field.value.control
@@ -204,6 +227,8 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
         number = value
         # isdecimal, not isdigit: int() refuses digits such as "²".
         if isinstance(value, str) and _is_port(field.name) and value.strip().isdecimal():
+            if len(value.strip()) > _MAX_DIGITS:  # beyond what int() may parse
+                return f"{len(value.strip())} digits is out of range {spec.min}..{spec.max}"
             number = int(value)  # the backend keeps ports as strings
         if not _is_int(number):
             return f"expected an integer, got {_type_name(value)}"
@@ -368,6 +393,9 @@ class Plugin:
             value = result.get(f.name)
             if value is not None and (problem := value_problem(f, value)):
                 raise BadRequest(f'Invalid value for "{f.name}": {problem}')
+        for key, value in result.items():
+            if key not in self.fields and (problem := undeclared_problem(self.entity_type, value)):
+                raise BadRequest(f'Invalid value for "{key}": {problem}')
 
         if existing is not None:
             for f in self.user_fields:

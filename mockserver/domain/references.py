@@ -19,12 +19,11 @@ from mockserver.store import Repository
 TAGS, PIPELINES = "tags", "pipelines"
 
 
-def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None,
-                     label: str) -> None:
+def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None) -> None:
     """409 when another live entity of the table has this name in the caller's tenant and service."""
     clash = repo.find(table, lambda r: is_live(r) and r["name"] == name and r["id"] != own_id and in_scope(r, who))
     if clash:
-        raise Conflict(f"{label} with name '{name}' already exists")
+        raise Conflict()  # the reference's text
 
 
 def tag_visible(tag: Record, who: Principal) -> bool:

@@ -89,7 +89,7 @@ class TagService:
     def require(self, who: Principal, tag_id: str) -> Record:
         record = self.repo.get(TAGS, tag_id)
         if record is None or not tag_visible(record, who):
-            raise NotFound(f"Tag '{tag_id}' not found")
+            raise NotFound()
         return record
 
     # ---- writes ------------------------------------------------------------
@@ -152,7 +152,7 @@ class TagService:
     def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
         # System tags count too: a custom tag may not shadow one of them.
         if any(t["name"] == name and t["id"] != own_id for t in self.find(who)):
-            raise Conflict(f"Tag with name '{name}' already exists")
+            raise Conflict()
 
     def _untag_everything(self, tag_id: str) -> None:
         """A deleted tag disappears from every entity that carried it."""

@@ -159,7 +159,7 @@ class TopicService:
         if len(named) > 1:
             raise BadRequest(f"Topic name '{ref}' matches {len(named)} topics; use the topic id")
         if not named:
-            raise NotFound(f"Topic {ref} not found")
+            raise NotFound()
         return named[0]
 
     # ---- writes ------------------------------------------------------------

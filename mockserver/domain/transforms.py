@@ -47,7 +47,8 @@ TABLE = "transforms"
 NAME_KEY = "transforms.name"
 LATEST_VERSION = ("no-version", "0")
 REPLAY_WINDOW_RE = re.compile(r"\d+[smhd]")
-VERSION_ID_RE = re.compile(r"[1-9][0-9]*")
+# At most 18 digits: a version number fits 64 bits (and its successor stays printable).
+VERSION_ID_RE = re.compile(r"[1-9][0-9]{0,17}")
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ class TransformService:
         """The caller's transform; with ``live``, one still in its delete grace time is gone too."""
         record = find_live(self.repo, TABLE, who, transform_id) if live else self.get(who, transform_id)
         if record is None:
-            raise NotFound("Entity not found")
+            raise NotFound()
         return record
 
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
@@ -141,7 +142,7 @@ class TransformService:
         transform_id = new_id()
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=None)
         name = self._name_of(config)
-        ensure_name_free(self.repo, TABLE, who, name, None, "Transform")
+        ensure_name_free(self.repo, TABLE, who, name, None)
         now = iso_now(self.clock())
         record: Record = {
             "id": transform_id,
@@ -174,7 +175,7 @@ class TransformService:
         old_config = self.box.open_config(existing)
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
         name = self._name_of(config)
-        ensure_name_free(self.repo, TABLE, who, name, transform_id, "Transform")
+        ensure_name_free(self.repo, TABLE, who, name, transform_id)
         record = {
             **existing,
             "name": name,
@@ -193,7 +194,8 @@ class TransformService:
                 f"transform_id '{data.transform_id}' in the body does not match '{transform_id}' in the path"
             )
         if data.version_id is not None and not VERSION_ID_RE.fullmatch(data.version_id):
-            raise BadRequest(f"version_id must be a positive integer, got '{data.version_id}'")
+            raise BadRequest(
+                f"version_id must be a positive integer of at most 18 digits, got '{data.version_id[:40]}'")
         record = self._with_version(
             self.require(who, transform_id, live=True), data.implementation,
             description=data.description, config=data.config, version_id=data.version_id,

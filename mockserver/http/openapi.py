@@ -153,8 +153,10 @@ def statuses(op: Operation) -> list[int]:
     codes = {op.status, *op.errors}
     if op.auth:
         codes |= {401, 403}
-    if op.body is not None or op.query or op.path_params:
+    if op.body is not None or op.query:
         codes.add(422)
+    if any("pattern" in schema for schema in op.path_params.values()):
+        codes.add(404)  # a malformed id is an entity that does not exist
     return sorted(codes)
 
 

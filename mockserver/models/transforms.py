@@ -6,13 +6,13 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import OBJECT_ID_PATTERN, Body
+from mockserver.models.common import Body, EntityOrigin, OBJECT_ID_PATTERN
 
 
 class TransformCreate(Body):
     transform: str = Field(min_length=1)
     config: dict[str, Any]
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
     tags: list[str] | None = None
 
 

@@ -92,8 +92,10 @@ def test_get_of_an_unknown_pipeline_is_an_empty_envelope(api):
     assert response.json()["total"] == 0 and response.json()["result"] == []
 
 
-def test_malformed_id_is_422(api):
-    assert api.get("/pipelines/not-an-id").status_code == 422
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_malformed_id_is_404_entity_not_found(api, method):
+    response = api.request(method, "/pipelines/not-an-id", json={})
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_source_name_and_connector_default_to_the_live_entity(api, parts):
@@ -208,7 +210,7 @@ def test_duplicate_name_is_409(api, parts):
     create(api, body(*parts))
     response = api.post("/pipelines", json=body(*parts))
     assert response.status_code == 409
-    assert response.json() == {"detail": "Pipeline with name 'orders-to-snowflake' already exists"}
+    assert response.json() == {"detail": "Entity with this name already exists"}
 
 
 def test_name_is_free_again_after_delete_and_in_another_tenant(api, parts):
@@ -272,7 +274,7 @@ def test_update_checks_references(api, parts):
 def test_update_of_unknown_or_foreign_pipeline_is_404(api, parts):
     response = api.put(f"/pipelines/{MISSING}", json=body(*parts))
     assert response.status_code == 404
-    assert response.json() == {"detail": f"Pipeline {MISSING} not found"}
+    assert response.json() == {"detail": "Entity not found"}
     created = create(api, body(*parts))
     response = api.put(f"/pipelines/{created['id']}", json=body(*parts), as_="mock-client-2")
     assert response.status_code == 404
@@ -289,7 +291,7 @@ def test_delete_returns_json_and_the_pipeline_is_gone(api, parts):
     assert api.get("/pipelines").json()["total"] == 0
     again = api.delete(f"/pipelines/{created['id']}")
     assert again.status_code == 404
-    assert again.json() == {"detail": f"Pipeline {created['id']} not found"}
+    assert again.json() == {"detail": "Entity not found"}
 
 
 def test_delete_of_another_tenants_pipeline_is_404(api, parts):

@@ -103,7 +103,7 @@ def test_duplicate_name_is_409(api):
     create_tag(api, "team-data")
     response = api.post("/tags", json={"name": "team-data", "type": ["sources"]})
     assert response.status_code == 409
-    assert response.json()["detail"] == "Tag with name 'team-data' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     # A system tag's name is taken as well.
     response = api.post("/tags", json={"name": "Production", "type": ["sources"]})
     assert response.status_code == 409
@@ -149,7 +149,7 @@ def test_update_to_a_taken_name_is_409_and_to_its_own_name_is_fine(api):
     create_tag(api, "team-ops")
     response = api.put(f"/tags/{tag['id']}", json={"name": "team-ops", "type": ["sources"]})
     assert response.status_code == 409
-    assert response.json()["detail"] == "Tag with name 'team-ops' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     assert api.put(f"/tags/{tag['id']}", json={"name": "team-data", "type": ["topics"]}).status_code == 200
 
 
@@ -160,13 +160,13 @@ def test_unknown_or_foreign_tag_is_404(api, method):
     for tag_id in (MISSING, foreign["id"]):
         response = getattr(api, method)(f"/tags/{tag_id}", **body)
         assert response.status_code == 404
-        assert response.json()["detail"] == f"Tag '{tag_id}' not found"
+        assert response.json()["detail"] == "Entity not found"
     assert names(api.get("/tags", as_="mock-client-2", params={"tag_ids": foreign["id"]})) == {"theirs"}
 
 
-def test_malformed_tag_id_is_422(api):
+def test_malformed_tag_id_is_404(api):
     response = api.delete("/tags/not-an-id")
-    assert response.status_code == 422
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_system_tags_cannot_change_or_go(api):

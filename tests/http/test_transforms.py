@@ -186,7 +186,7 @@ def test_duplicate_name_is_409_until_the_first_is_deleted(api):
     first = created(api, name="dup")
     response = create(api, "rollup", name="dup")
     assert response.status_code == 409
-    assert response.json()["detail"] == "Transform with name 'dup' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     assert api.delete(f"/transforms/{first['id']}").status_code == 200
     assert create(api, "rollup", name="dup").status_code == 200
 
@@ -219,10 +219,11 @@ def test_get_missing_or_other_tenant_is_an_empty_envelope(api):
     assert read(api, tid, as_="mock-readonly")[0]["id"] == tid
 
 
-def test_get_with_a_malformed_id_is_422(api):
-    response = api.get("/transforms/not-an-id")
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "id"]
+@pytest.mark.parametrize("path", ["/transforms/not-an-id", "/transforms/not-an-id/job_status",
+                                  "/transforms/not-an-id/implementation_details"])
+def test_a_malformed_id_in_the_path_is_404(api, path):
+    response = api.get(path)
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_get_rejects_a_non_boolean_unwind_topics(api):
@@ -430,7 +431,7 @@ def test_implementation_errors(api):
     assert other.json()["detail"] == f"transform_id '{'c' * 24}' in the body does not match '{tid}' in the path"
     bad_version = api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {}, "version_id": "v2"})
     assert bad_version.status_code == 400
-    assert bad_version.json()["detail"] == "version_id must be a positive integer, got 'v2'"
+    assert bad_version.json()["detail"] == "version_id must be a positive integer of at most 18 digits, got 'v2'"
     no_impl = api.put(f"/transforms/{tid}/implementation_details", json={"transform_id": tid})
     assert no_impl.status_code == 422 and no_impl.json()["detail"][0]["loc"] == ["body", "implementation"]
     foreign = api.get(f"/transforms/{tid}/implementation_details", as_="mock-client-2")
