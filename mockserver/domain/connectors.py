@@ -23,7 +23,7 @@ from mockserver.domain.records import (
     owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
-from mockserver.domain.secrets import SecretBox
+from mockserver.domain.secrets import SecretBox, unmask
 from mockserver.domain.tenancy import Principal
 from mockserver.domain.topics import TopicStore, source_topic_names
 from mockserver.errors import BadRequest, NotFound
@@ -145,7 +145,8 @@ class ConnectorService:
         ensure_name_free(self.repo, self.entity_type, who, data.name, entity_id)
         check_tag_ids(self.repo, who, data.tags)
         old_config = self.box.open_config(existing)
-        config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
+        config = await plugin.prepare(unmask(data.config, old_config, plugin.secret_keys()),
+                                      entity_id=entity_id, existing=old_config)
         self._check_unique_rules(who, plugin, config, entity_id)
         now = self.clock()
         record = {

@@ -38,7 +38,7 @@ from mockserver.domain.records import (
     owned_by,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
-from mockserver.domain.secrets import SecretBox
+from mockserver.domain.secrets import SecretBox, unmask
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
@@ -173,7 +173,8 @@ class TransformService:
         plugin = self._plugin(data.transform)
         check_tag_ids(self.repo, who, data.tags)
         old_config = self.box.open_config(existing)
-        config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
+        config = await plugin.prepare(unmask(data.config, old_config, plugin.secret_keys()),
+                                      entity_id=transform_id, existing=old_config)
         name = self._name_of(config)
         ensure_name_free(self.repo, TABLE, who, name, transform_id)
         record = {

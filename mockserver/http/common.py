@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mockserver.domain.records import Page
-from mockserver.domain.tenancy import Principal
+from mockserver.domain.tenancy import READ_SECRETS, Principal
 from mockserver.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from mockserver.http.errors import validation_detail
 from mockserver.models.common import OBJECT_ID_PATTERN
@@ -41,7 +41,15 @@ def authenticate(request: Request, need: str | None = None) -> Principal:
         raise Forbidden(f"X-Tenant-Id '{tenant_header}' does not match the tenant of the token")
     if need:
         who.require(need)
+    request.state.principal = who
     return who
+
+
+def show_secrets(request: Request) -> bool:
+    """``secret_returned=true``, honoured only for a caller whose roles may read secrets (read-only ones may not)."""
+    asked = query_bool(request, "secret_returned")
+    who = getattr(request.state, "principal", None)
+    return asked and who is not None and READ_SECRETS in who.permissions
 
 
 def _is_json(content_type: str | None) -> bool:

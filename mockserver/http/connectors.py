@@ -11,7 +11,7 @@ from mockserver.domain.connectors import SINGULAR, ConnectorInput, ConnectorServ
 from mockserver.domain.records import Page, envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_bool, query_list, query_page, respond,
+    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_list, query_page, respond,
 )
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, UNWIND_TOPICS, WAIT, Param, operation,
@@ -37,7 +37,7 @@ def connector_routes(entity_type: str) -> list[Route]:
     def presenter(request: Request):
         """How this request shows an entity; its query flags are checked here, even if nothing is shown."""
         svc = service(request)
-        secret_returned = query_bool(request, "secret_returned")
+        secret_returned = show_secrets(request)
         unwind_topics = query_bool(request, "unwind_topics", True)
         return lambda record: svc.present(record, secret_returned=secret_returned, unwind_topics=unwind_topics)
 

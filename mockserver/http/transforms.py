@@ -10,7 +10,7 @@ from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.domain.transforms import ImplementationInput, TransformInput, TransformService
 from mockserver.errors import BadRequest
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_bool, query_id, query_page, respond,
+    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_id, query_page, respond,
 )
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, Param, operation,
@@ -37,7 +37,7 @@ def service(request: Request) -> TransformService:
 
 def entity(request: Request, record: dict):
     svc = service(request)
-    return respond(TransformEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+    return respond(TransformEntity, svc.present(record, secret_returned=show_secrets(request)))
 
 
 async def list_all(request: Request):
@@ -46,7 +46,7 @@ async def list_all(request: Request):
     query_bool(request, "unwind_topics", True)  # validated; nothing to expand (see domain/transforms.py)
     svc = service(request)
     total, records = svc.list(who, page, request.query_params.get("partial_name"))
-    secret_returned = query_bool(request, "secret_returned")
+    secret_returned = show_secrets(request)
     return respond(TransformEnvelope, envelope(page, total, [svc.present(r, secret_returned=secret_returned)
                                                              for r in records]))
 
@@ -57,7 +57,7 @@ async def get_one(request: Request):
     query_bool(request, "unwind_topics", True)  # validated; nothing to expand (see domain/transforms.py)
     svc = service(request)
     record = svc.get(who, path_id(request))
-    secret_returned = query_bool(request, "secret_returned")
+    secret_returned = show_secrets(request)
     return respond(TransformEnvelope, envelope_of_one(
         svc.present(record, secret_returned=secret_returned) if record else None))
 
