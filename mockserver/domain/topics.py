@@ -22,7 +22,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
 )
-from mockserver.domain.references import check_tag_ids
+from mockserver.domain.references import check_tag_ids, ensure_topic_unused
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
@@ -181,6 +181,7 @@ class TopicService:
 
     def delete(self, who: Principal, ref: str) -> Record:
         topic = self.require(who, ref)
+        ensure_topic_unused(self.repo, who, topic)
         now = self.clock()
         # The owning entity lists its topics; keep that list in step with the topics table.
         owner = self.repo.get(topic["entity_type"], topic["entity_id"])
