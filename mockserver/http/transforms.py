@@ -24,7 +24,7 @@ from mockserver.models.transforms import (
 TAG = "transforms"
 TransformEnvelope = Envelope[TransformEntity]
 UNWIND_TOPICS = Param("unwind_topics", {"type": "boolean", "default": True},
-                      "Accepted for compatibility; the mock's transforms have no topics to expand")
+                      "Accepted (validated); a transform lists the names and ids of its topics either way")
 REPLAY_WINDOW = Param("replay_window", {"type": "string", "pattern": r"^\d+[smhd]$"},
                       "How far back the preview job starts reading, like 7d, 24h or 10m")
 ID = {"id": OBJECT_ID}
@@ -43,7 +43,7 @@ def entity(request: Request, record: dict):
 async def list_all(request: Request):
     who = authenticate(request, READ)
     page = query_page(request)
-    query_bool(request, "unwind_topics", True)  # validated; nothing to expand (see domain/transforms.py)
+    query_bool(request, "unwind_topics", True)  # validated; topics are listed either way (see domain/transforms.py)
     svc = service(request)
     total, records = svc.list(who, page, request.query_params.get("partial_name"))
     secret_returned = show_secrets(request)
@@ -54,7 +54,7 @@ async def list_all(request: Request):
 async def get_one(request: Request):
     # The provider reads one transform through the list envelope; gone means an empty result.
     who = authenticate(request, READ)
-    query_bool(request, "unwind_topics", True)  # validated; nothing to expand (see domain/transforms.py)
+    query_bool(request, "unwind_topics", True)  # validated; topics are listed either way (see domain/transforms.py)
     svc = service(request)
     record = svc.get(who, path_id(request))
     secret_returned = show_secrets(request)

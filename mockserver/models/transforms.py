@@ -49,7 +49,7 @@ class TransformEntity(BaseModel):
     implementation: dict[str, Any] | None
     version: int
     topic_ids: list[str]
-    # Always topic names here: the mock derives no topics for transforms (see domain/transforms.py).
+    # The names of the topics it writes to, beside their ids (see domain/transforms.py).
     topics: list[str]
     created_at: str
     updated_at: str

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import PG_SOURCE_CONFIG, make_source
 
 # The plugin files list the fields the provider maps (generated from the provider's resources).
 PLUGINS = Path(__file__).resolve().parents[2] / "fixtures" / "plugins" / "transforms"
@@ -512,3 +515,44 @@ def test_deploy_settles_after_the_status_delay(make_api, clock):
     assert job["status"] == "RUNNING" and job["start_time"]
     [stored] = read(api, tid)
     assert stored["status"] == "RUNNING" and stored["start_time"] == job["start_time"]
+
+
+# ---- the topics a transform writes to -----------------------------------------------
+
+def patterned(api, name, input_pattern, output_pattern, as_="mock-client"):
+    config = {**provider_config("map_filter", name), "transforms.input.topic.pattern": input_pattern,
+              "transforms.output.topic.pattern": output_pattern}
+    response = api.post("/transforms", as_=as_, json={"transform": "map_filter", "config": config})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(api):
+    source = make_source(api, tables="public.users,public.orders")
+    make_source(api, name="other", tables="sales.users", as_="mock-client-2")  # another tenant's topic
+    transform = patterned(api, "t", r"source_[0-9a-f]{24}\.public\.(.*)", "public.$1_transformed")
+    assert transform["topics"] == ["public.users_transformed", "public.orders_transformed"]
+    assert all(re.fullmatch(r"[0-9a-f]{24}", i) for i in transform["topic_ids"])
+    assert len(set(transform["topic_ids"])) == 2
+    read_back = read(api, transform["id"])[0]
+    assert (read_back["topics"], read_back["topic_ids"]) == (transform["topics"], transform["topic_ids"])
+
+    # Topics come and go with the source's tables; the surviving one keeps its id.
+    users_id = transform["topic_ids"][0]
+    config = {**PG_SOURCE_CONFIG, "table.include.list.user.defined": "public.users,public.items",
+              "slot.name": "slot_pg", "publication.name": "pub_pg"}
+    assert api.put(f"/sources/{source['id']}", json={"name": "pg", "connector": "postgresql",
+                                                     "config": config}).status_code == 200
+    now = read(api, transform["id"])[0]
+    assert now["topics"] == ["public.users_transformed", "public.items_transformed"]
+    assert now["topic_ids"][0] == users_id
+    api.delete(f"/topics/{source['topics'][0]}")
+    assert read(api, transform["id"])[0]["topics"] == ["public.items_transformed"]
+
+
+@pytest.mark.parametrize("input_pattern,output_pattern", [
+    ("(unclosed", "x"), ("placeholder-input-topic-pattern", "out"), (r"source_.*\.(public)\.users", "$2"),
+])
+def test_a_pattern_that_matches_nothing_or_is_not_a_regex_gives_no_topics(api, input_pattern, output_pattern):
+    make_source(api, tables="public.users")
+    assert patterned(api, "t", input_pattern, output_pattern)["topics"] == []
