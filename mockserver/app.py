@@ -18,6 +18,7 @@ from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import Timing
 from mockserver.domain.secrets import SecretBox, box_for
+from mockserver.domain.stored import check_records
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
@@ -62,6 +63,7 @@ class Backend:
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
         repo = Repository(settings.db)
+        check_records(repo, settings.db)
         box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
         directory = Directory.load(settings.fixtures / "tenants.json")
         tokens = TokenService(directory, settings.token_ttl, clock)
