@@ -23,18 +23,9 @@ from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
-from mockserver.http import (
-    auth,
-    connectors,
-    credentials,
-    docs,
-    kafka_users,
-    pipelines,
-    tags,
-    topics,
-    transforms,
-)
+from mockserver.http import docs
 from mockserver.http.errors import HANDLERS
+from mockserver.http.routes import api_routes
 from mockserver.http.routing import literal_paths_win
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -133,18 +124,7 @@ class RequestIdMiddleware:
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     settings = settings or Settings()
     backend = Backend.build(settings, clock)
-    routes = [
-        *docs.routes,
-        *auth.routes,
-        *credentials.routes,
-        *connectors.connector_routes("sources"),
-        *connectors.connector_routes("destinations"),
-        *transforms.routes,
-        *pipelines.routes,
-        *topics.routes,
-        *tags.routes,
-        *kafka_users.routes,
-    ]
+    routes = [*docs.routes, *api_routes()]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

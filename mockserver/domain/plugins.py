@@ -141,7 +141,7 @@ def _same_json(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
 
 
-def _is_port(name: str) -> bool:
+def is_port(name: str) -> bool:
     return "port" in re.split(r"[._-]", name.lower())
 
 
@@ -198,7 +198,8 @@ def _check_sub(entry: Any, subs: list[SubFieldSpec], json_string: bool) -> str |
     return None
 
 
-_MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+_DIGITS = re.compile(r"[0-9]+")  # a port sent as text: ASCII digits only, as the contract's pattern says
 
 # What the backend's models accept as the value of a key no plugin field declares:
 # SourceConnector.config is ``Dict[str, str | int | bool | None]``, a destination's
@@ -225,10 +226,9 @@ def value_problem(field: FieldSpec, value: Any) -> str | None:
     spec, control = field.value, field.value.control
     if control in ("number", "slider"):
         number = value
-        # isdecimal, not isdigit: int() refuses digits such as "²".
-        if isinstance(value, str) and _is_port(field.name) and value.strip().isdecimal():
-            if len(value.strip()) > _MAX_DIGITS:  # beyond what int() may parse
-                return f"{len(value.strip())} digits is out of range {spec.min}..{spec.max}"
+        if isinstance(value, str) and is_port(field.name) and _DIGITS.fullmatch(value):
+            if len(value) > MAX_DIGITS:  # beyond what int() may parse
+                return f"{len(value)} digits is out of range {spec.min}..{spec.max}"
             number = int(value)  # the backend keeps ports as strings
         if not _is_int(number):
             return f"expected an integer, got {_type_name(value)}"
@@ -420,7 +420,7 @@ class Plugin:
         if _same_json(old, new):
             return True
         # A port stored as "5432" and resent as 5432 is the same port.
-        return (_is_port(name) and old is not None and new is not None
+        return (is_port(name) and old is not None and new is not None
                 and str(old).strip() == str(new).strip())
 
     def describe(self) -> dict:

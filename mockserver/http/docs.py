@@ -33,7 +33,7 @@ table{border-collapse:collapse;margin:.4rem 0}td,th{border:1px solid #ddd;paddin
 def document(request: Request) -> dict:
     state = request.app.state
     if not hasattr(state, "openapi"):
-        state.openapi = build_document(operations_of(request.app.routes))
+        state.openapi = build_document(operations_of(request.app.routes), plugins=state.backend.plugins)
     return state.openapi
 
 

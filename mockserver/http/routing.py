@@ -45,6 +45,8 @@ class Operation:
     auth: bool = True
     # Path parameter schemas, by name; a missing one is a plain string.
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The entity type whose plugins describe the body's config (the body is then one variant per plugin).
+    plugin_body: str | None = None
 
 
 class ApiRoute(Route):
