@@ -54,7 +54,8 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
     if empty_reads:
         # use_after_free wants a 404 after a delete; these promise an empty
         # envelope instead, which deleted_reads_empty checks.
-        project["operations"] = [{"include-operation-id": empty_reads,
+        project["operations"] = [*project.get("operations", []),
+                                 {"include-operation-id": empty_reads,
                                   "checks": {"use_after_free": {"enabled": False}}}]
     return schemathesis.Config.from_dict(project)
 
