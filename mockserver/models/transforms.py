@@ -6,6 +6,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from mockserver.domain.transforms import VERSION_ID_RE
 from mockserver.models.common import Body, EntityOrigin, OBJECT_ID_PATTERN
 
 
@@ -35,7 +36,8 @@ class TransformUpdateWithId(TransformUpdate):
 class ImplementationUpdate(Body):
     transform_id: str | None = None
     implementation: dict[str, Any]
-    version_id: str | None = None
+    # Stated in the contract; the server answers a mismatch 400, as the backend does.
+    version_id: str | None = Field(default=None, json_schema_extra={"pattern": f"^{VERSION_ID_RE.pattern}$"})
     description: str | None = None
     config: dict[str, Any] | None = None
 
