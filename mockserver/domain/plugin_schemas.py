@@ -106,11 +106,11 @@ def config_schema(plugin: Plugin) -> dict:
             properties[field.name] = {"description": "Computed by the server; a value sent here is replaced"}
             continue
         schema = value_schema(field)
-        # Required and without a default: absent or null is a missing key.
-        must = field.required and field.value.default is None
-        if must and not field.conditions:
+        # A required key may not be null (null is missing); absent, it takes its default if it has one.
+        always = field.required and not field.conditions
+        if always and field.value.default is None:
             required.append(field.name)
-        else:
+        if not always:
             schema = _nullable(schema)
         if field.name == NAME_KEY and plugin.entity_type == "transforms":
             schema["pattern"] = r"\S"  # a transform's name: not blank
@@ -121,12 +121,13 @@ def config_schema(plugin: Plugin) -> dict:
         if field.set_once:
             schema["description"] = "Set once: cannot change after create"
         properties[field.name] = schema
-        if must and field.conditions:
+        if field.required and field.conditions:
             conditions = [_condition_holds(plugin, c.config, c.value) for c in field.conditions]
-            conditional.append({
-                "if": conditions[0] if len(conditions) == 1 else {"allOf": conditions},
-                "then": {"required": [field.name], "properties": {field.name: {"not": {"type": "null"}}}},
-            })
+            then: dict[str, Any] = {"properties": {field.name: {"not": {"type": "null"}}}}
+            if field.value.default is None:
+                then = {"required": [field.name], **then}
+            conditional.append({"if": conditions[0] if len(conditions) == 1 else {"allOf": conditions},
+                                "then": then})
     schema: dict[str, Any] = {"type": "object", "properties": properties}
     if required:
         schema["required"] = required

@@ -112,3 +112,16 @@ def test_schemathesis_toml_exempts_exactly_the_reads_that_answer_empty(doc):
     settings = tomllib.loads(contract.PROJECT_SETTINGS.read_text())
     exempt = [op for op in settings["operations"] if op.get("checks", {}).get("use_after_free") == {"enabled": False}]
     assert [op["include-operation-id"] for op in exempt] == [contract._missing_reads_empty(doc)]
+
+
+def test_a_conditionally_required_key_with_a_default_may_be_left_out_but_not_null(api, doc):
+    schema = variant(doc, "/sources", "postgresql")
+    validator = jsonschema_rs.validator_for(schema)
+    config = {**minimal_config(schema["properties"]["config"]), "ssh.enabled": True, "ssh.host": "bastion"}
+    body = {"name": "ssh", "connector": "postgresql", "config": config}
+    assert validator.is_valid(body)  # ssh.port and ssh.user left out: their defaults apply
+    assert api.post("/sources", json=body).status_code == 200
+    null_port = {**body, "name": "ssh2", "config": {**config, "ssh.port": None, "slot.name": "s2"}}
+    assert not validator.is_valid(null_port)
+    response = api.post("/sources", json=null_port)
+    assert response.status_code == 400 and "ssh.port" in response.json()["detail"]
