@@ -39,8 +39,6 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
         **project_settings(),
         "generation": {"max-examples": max_examples},
         "suppress-health-check": ["all"],
-        # No state left behind in the working directory; every run starts fresh.
-        "cache": {"enabled": False},
     }
     if base_url:
         project["base-url"] = base_url.rstrip("/")
