@@ -10,6 +10,7 @@ coverage, fuzzing, stateful over the document's links) with every built-in check
 from __future__ import annotations
 
 import json
+import tomllib
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,29 +23,22 @@ from schemathesis.engine import Status, events, from_schema
 
 from mockserver.http.openapi import MISSING_READS_EMPTY, SECURITY_SCHEME, document
 
-# The document describes shapes; a connector's config rules live in its plugin
-# and cannot be written as a schema. So a well-shaped request a domain rule
-# rejects (400: unknown connector, missing config key, set-once field) is an
-# accepted outcome of positive data. A 422 is not: it means the schema and the
-# server disagree about the shape.
-POSITIVE_STATUSES = ["2xx", "400", "401", "403", "404", "409"]
+# The project's settings, which `schemathesis run` in the checkout reads by itself.
+PROJECT_SETTINGS = Path(__file__).resolve().parents[1] / "schemathesis.toml"
+
+
+def project_settings() -> dict[str, Any]:
+    """schemathesis.toml as a dict (empty where the file is not beside the package, e.g. an installed wheel)."""
+    return tomllib.loads(PROJECT_SETTINGS.read_text()) if PROJECT_SETTINGS.is_file() else {}
 
 
 def build_config(*, base_url: str | None, token: str | None, max_examples: int, seed: int | None = None,
                  max_steps: int | None = None, doc: dict | None = None) -> schemathesis.Config:
-    """The run's settings; ``doc`` is the document under test, for its per-operation exceptions."""
+    """The run's settings: the project's, plus this run's; ``doc`` is the document under test."""
     project: dict[str, Any] = {
+        **project_settings(),
         "generation": {"max-examples": max_examples},
-        "checks": {
-            "positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES},
-            # A literal path beside a parameter (``PUT /sources/brief`` against
-            # ``PUT /sources/{id}``) reaches the parameter route, which rejects the
-            # id with 422, as FastAPI does on the real API; this check wants 405.
-            "unsupported_method": {"enabled": False},
-        },
         "suppress-health-check": ["all"],
-        # No state left behind in the working directory; every run starts fresh.
-        "cache": {"enabled": False},
     }
     if base_url:
         project["base-url"] = base_url.rstrip("/")
@@ -58,7 +52,8 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
     if empty_reads:
         # use_after_free wants a 404 after a delete; these promise an empty
         # envelope instead, which deleted_reads_empty checks.
-        project["operations"] = [{"include-operation-id": empty_reads,
+        project["operations"] = [*project.get("operations", []),
+                                 {"include-operation-id": empty_reads,
                                   "checks": {"use_after_free": {"enabled": False}}}]
     return schemathesis.Config.from_dict(project)
 

@@ -39,6 +39,7 @@ class NotFound(ApiError):
 
 class Conflict(ApiError):
     status = 409
+    default_detail = "Entity with this name already exists"
 
 
 class Unprocessable(ApiError):

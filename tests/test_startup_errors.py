@@ -165,3 +165,43 @@ def test_a_lost_key_stops_start_up_when_the_secret_is_only_in_the_journal(tmp_pa
     result = serve(db)
     assert result.exit_code != 0
     assert "db.json.key" in result.output and "--secret-key" in result.output, result.output
+
+
+@pytest.mark.parametrize("table,change,named", [
+    ("sources", lambda r: r.pop("name"), "name"),
+    ("sources", lambda r: r.update(config=[1]), "config"),
+    ("topics", lambda r: r.update(partitions="three"), "partitions"),
+    ("tags", lambda r: r.update(type=None), "type"),
+])
+def test_a_record_that_does_not_fit_its_model_stops_start_up_naming_table_and_id(tmp_path, table, change, named):
+    db = db_with_a_secret(tmp_path)
+    data = json.loads(db.read_text())
+    doc_id, record = next(iter(data[table].items()))
+    change(record)
+    db.write_text(json.dumps(data))
+    before = db.read_bytes()
+    result = serve(db)
+    assert result.exit_code != 0
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1, result.output
+    assert f"table {table}, record {record['id']}: {named}" in lines[0] and str(db) in lines[0]
+    assert db.read_bytes() == before
+
+
+def test_a_database_holding_every_kind_of_record_the_mock_writes_passes_the_check(make_api):
+    from tests.http.test_pipelines import body, make_destination
+    from tests.http.test_transforms import created as created_transform
+    from tests.conftest import make_source
+
+    api = make_api()
+    source, destination, transform = make_source(api), make_destination(api), created_transform(api)
+    api.put(f"/transforms/{transform['id']}/deploy-job-live/no-version")
+    assert api.post("/pipelines", json=body(source, destination)).status_code == 200
+    assert api.post("/tags", json={"name": "team", "type": ["sources"]}).status_code == 200
+    assert api.post("/kafka-access/kafka-users", json={"username": "u", "password": "S3cret-pass!"}).status_code == 200
+    roles = api.get("/auth/roles").json()
+    assert api.post("/auth/client-credentials", json={"role_ids": [roles[0]["id"]]}).status_code == 200
+    api.delete(f"/sources/{make_source(api, name='gone')['id']}")
+    from mockserver.domain.stored import MODELS
+    assert all(api.backend.repo.find(table, lambda r: True) for table in MODELS)
+    make_api()  # the same file again: every record fits its model

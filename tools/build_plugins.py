@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -137,7 +138,18 @@ def control_entry(field: dict, json_string_fields: set[str], pairs_string_fields
     return value
 
 
+# A credential the reference does not mark sensitive is still one (httpsink's
+# http.headers.authorization, the webhooks' api.key): named like these, a field is secret.
+CREDENTIAL_NAME = re.compile(r"(^|\.)(password|secret|token|authorization|api\.key|passphrase)$"
+                             r"|secret[-.]access[-.]key$")
+
+
+def is_secret(field: dict) -> bool:
+    return bool(field["sensitive"]) or bool(CREDENTIAL_NAME.search(field["name"]))
+
+
 def user_field(field: dict, json_string_fields: set[str], pairs_string_fields: set[str] = frozenset()) -> dict:
+    field = {**field, "sensitive": is_secret(field)}
     value = control_entry(field, json_string_fields, pairs_string_fields)
     return {
         "name": field["name"],

@@ -22,7 +22,7 @@ from mockserver.domain.records import (
     select_visible,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
-from mockserver.domain.secrets import SecretBox
+from mockserver.domain.secrets import SecretBox, unmask
 from mockserver.domain.tenancy import Principal
 from mockserver.domain.topics import TopicStore, source_topic_names
 from mockserver.errors import BadRequest, NotFound
@@ -72,7 +72,7 @@ class ConnectorService:
         """The caller's entity to change: one deleted, even within its delete grace time, is gone."""
         record = find_live(self.repo, self.entity_type, who, entity_id)
         if record is None:
-            raise NotFound("Entity not found")
+            raise NotFound()
         return record
 
     def find(self, who: Principal, filters: Filters = Filters()) -> list[Record]:
@@ -114,7 +114,7 @@ class ConnectorService:
 
     async def _create(self, who: Principal, data: ConnectorInput) -> Record:
         plugin = self._plugin(data.connector)
-        ensure_name_free(self.repo, self.entity_type, who, data.name, None, self._singular)
+        ensure_name_free(self.repo, self.entity_type, who, data.name, None)
         check_tag_ids(self.repo, who, data.tags)
         entity_id = new_id()
         config = await plugin.prepare(data.config, entity_id=entity_id, existing=None)
@@ -144,10 +144,11 @@ class ConnectorService:
                 f"(it is '{existing['connector']}', the request says '{data.connector}')"
             )
         plugin = self._plugin(data.connector)
-        ensure_name_free(self.repo, self.entity_type, who, data.name, entity_id, self._singular)
+        ensure_name_free(self.repo, self.entity_type, who, data.name, entity_id)
         check_tag_ids(self.repo, who, data.tags)
         old_config = self.box.open_config(existing)
-        config = await plugin.prepare(data.config, entity_id=entity_id, existing=old_config)
+        config = await plugin.prepare(unmask(data.config, old_config, plugin.secret_keys()),
+                                      entity_id=entity_id, existing=old_config)
         self._check_unique_rules(who, plugin, config, entity_id)
         now = self.clock()
         record = {
@@ -181,7 +182,8 @@ class ConnectorService:
 
     # ---- presentation ------------------------------------------------------
 
-    def present(self, record: Record, *, secret_returned: bool) -> dict:
+    def present(self, record: Record, *, secret_returned: bool, unwind_topics: bool = True) -> dict:
+        """The entity as answered; ``unwind_topics=False`` leaves ``topic_map`` (one entry per topic) empty."""
         plugin = self.plugins.get(self.entity_type, record["connector"])
         config = self.box.shown_config(record, secret_returned=secret_returned)
         now = self.clock()
@@ -203,7 +205,8 @@ class ConnectorService:
             "kc_cluster_id": record.get("kc_cluster_id"),
             "topic_ids": record.get("topic_ids", []),
             "topics": record.get("topics", []),
-            "topic_map": {tid: [name] for tid, name in zip(record.get("topic_ids", []), record.get("topics", []))},
+            "topic_map": {tid: [name] for tid, name in zip(record.get("topic_ids", []), record.get("topics", []))}
+            if unwind_topics else {},
             "tags": record.get("tags", []),
         }
 

@@ -95,7 +95,7 @@ class CredentialService:
             raise Forbidden(f"Client credential '{client_id}' is defined by the fixtures and cannot be deleted")
         record = self.repo.get(TABLE, client_id)
         if record is None or not is_live(record) or record["tenant_id"] != who.tenant_id:
-            raise NotFound(f"Client credential '{client_id}' not found")
+            raise NotFound()
         self.repo.replace(TABLE, mark_deleted(record, self.clock(), 0))
         self.tokens.revoke_client(client_id)
         return self.present(record)

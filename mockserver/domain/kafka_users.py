@@ -58,13 +58,13 @@ class KafkaUserService:
     def require(self, who: Principal, username: str) -> Record:
         found = self.repo.find(TABLE, lambda r: _mine(r, who), where={"username": username})
         if not found:
-            raise NotFound(f"Kafka user '{username}' not found")
+            raise NotFound()
         return found[0]
 
     def create(self, who: Principal, username: str, password: str, data: KafkaUserInput,
                created_from: str | None = None) -> Record:
         if self.repo.find(TABLE, lambda r: _mine(r, who), where={"username": username}):
-            raise Conflict(f"Kafka user '{username}' already exists")
+            raise Conflict()
         return self.repo.insert(TABLE, {
             "id": new_id(),
             "username": username,

@@ -60,7 +60,7 @@ class PipelineService:
     def require(self, who: Principal, pipeline_id: str) -> Record:
         record = find_live(self.repo, PIPELINES, who, pipeline_id)
         if record is None:
-            raise NotFound(f"Pipeline {pipeline_id} not found")
+            raise NotFound()
         return record
 
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
@@ -72,7 +72,7 @@ class PipelineService:
     # ---- writes ------------------------------------------------------------
 
     def create(self, who: Principal, data: PipelineInput) -> Record:
-        ensure_name_free(self.repo, PIPELINES, who, data.name, None, "Pipeline")
+        ensure_name_free(self.repo, PIPELINES, who, data.name, None)
         now = self.clock()
         record: Record = {
             "id": new_id(),
@@ -88,7 +88,7 @@ class PipelineService:
 
     def update(self, who: Principal, pipeline_id: str, data: PipelineInput) -> Record:
         existing = self.require(who, pipeline_id)
-        ensure_name_free(self.repo, PIPELINES, who, data.name, pipeline_id, "Pipeline")
+        ensure_name_free(self.repo, PIPELINES, who, data.name, pipeline_id)
         record = {
             **existing,
             **self._resolve(who, data),

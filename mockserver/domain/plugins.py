@@ -12,6 +12,7 @@ import copy
 import inspect
 import json
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -140,7 +141,7 @@ def _same_json(a: Any, b: Any) -> bool:
     return type(a) is type(b) and a == b if isinstance(a, bool) or isinstance(b, bool) else a == b
 
 
-def _is_port(name: str) -> bool:
+def is_port(name: str) -> bool:
     return "port" in re.split(r"[._-]", name.lower())
 
 
@@ -197,13 +198,37 @@ def _check_sub(entry: Any, subs: list[SubFieldSpec], json_string: bool) -> str |
     return None
 
 
+MAX_DIGITS = sys.get_int_max_str_digits() or 4300
+_DIGITS = re.compile(r"[0-9]+")  # a port sent as text: ASCII digits only, as the contract's pattern says
+
+# What the backend's models accept as the value of a key no plugin field declares:
+# SourceConnector.config is ``Dict[str, str | int | bool | None]``, a destination's
+# also takes lists and objects. Transforms have no such model; any JSON goes.
+UNDECLARED_VALUE_TYPES: dict[str, tuple[type, ...]] = {
+    "sources": (str, int, bool),
+    "destinations": (str, int, bool, list, dict),
+}
+
+
+def undeclared_problem(entity_type: str, value: Any) -> str | None:
+    """Why the value of an undeclared key does not fit the backend's config model, or None."""
+    allowed = UNDECLARED_VALUE_TYPES.get(entity_type)
+    if allowed is None or value is None or isinstance(value, allowed):
+        return None
+    if isinstance(value, float) and value.is_integer() and int in allowed:
+        return None  # 60.0 is the integer 60 to a JSON client
+    names = "string, integer, boolean" + (", list or object" if list in allowed else " or null")
+    return f"expected a {names}, got {_type_name(value)}"
+
+
 def value_problem(field: FieldSpec, value: Any) -> str | None:
     """Why `value` does not fit the field's control, or None. `value` is not null."""
     spec, control = field.value, field.value.control
     if control in ("number", "slider"):
         number = value
-        # isdecimal, not isdigit: int() refuses digits such as "²".
-        if isinstance(value, str) and _is_port(field.name) and value.strip().isdecimal():
+        if isinstance(value, str) and is_port(field.name) and _DIGITS.fullmatch(value):
+            if len(value) > MAX_DIGITS:  # beyond what int() may parse
+                return f"{len(value)} digits is out of range {spec.min}..{spec.max}"
             number = int(value)  # the backend keeps ports as strings
         if not _is_int(number):
             return f"expected an integer, got {_type_name(value)}"
@@ -368,6 +393,9 @@ class Plugin:
             value = result.get(f.name)
             if value is not None and (problem := value_problem(f, value)):
                 raise BadRequest(f'Invalid value for "{f.name}": {problem}')
+        for key, value in result.items():
+            if key not in self.fields and (problem := undeclared_problem(self.entity_type, value)):
+                raise BadRequest(f'Invalid value for "{key}": {problem}')
 
         if existing is not None:
             for f in self.user_fields:
@@ -392,7 +420,7 @@ class Plugin:
         if _same_json(old, new):
             return True
         # A port stored as "5432" and resent as 5432 is the same port.
-        return (_is_port(name) and old is not None and new is not None
+        return (is_port(name) and old is not None and new is not None
                 and str(old).strip() == str(new).strip())
 
     def describe(self) -> dict:

@@ -1,4 +1,4 @@
-"""Rules that cross entity types: unique names, tag ids must exist, an entity a pipeline uses cannot go.
+"""Rules that cross entity types: unique names, tag ids must exist, an entity or topic a pipeline uses cannot go.
 
 Record shapes this module relies on:
 - ``tags`` table: ``{id, name, system: bool, tenant_id, service_id, deleted}``; a
@@ -9,7 +9,7 @@ Record shapes this module relies on:
 
 from __future__ import annotations
 
-from typing import Iterable
+from typing import Callable, Iterable
 
 from mockserver.domain.records import Record, in_scope, is_live
 from mockserver.domain.tenancy import Principal
@@ -19,12 +19,11 @@ from mockserver.store import Repository
 TAGS, PIPELINES = "tags", "pipelines"
 
 
-def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None,
-                     label: str) -> None:
+def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None) -> None:
     """409 when another live entity of the table has this name in the caller's tenant and service."""
     clash = repo.find(table, lambda r: r["id"] != own_id and in_scope(r, who), where={"name": name, "deleted": False})
     if clash:
-        raise Conflict(f"{label} with name '{name}' already exists")
+        raise Conflict()  # the reference's text
 
 
 def tag_visible(tag: Record, who: Principal) -> bool:
@@ -54,9 +53,27 @@ def _uses(pipeline: Record, entity_type: str, entity_id: str) -> bool:
     return False
 
 
+def _uses_topic(pipeline: Record, topic: Record) -> bool:
+    """The pipeline's source topics name this topic: by Kafka name, id, or name without ``source_<id>.``."""
+    source = pipeline.get("source") or {}
+    if source.get("id") != topic["entity_id"]:
+        return False
+    names = {topic["name"], topic["id"], topic["name"].removeprefix(f"source_{topic['entity_id']}.")}
+    return any(name in names for name in source.get("topics") or [])
+
+
 def ensure_unused(repo: Repository, who: Principal, entity_type: str, entity_id: str) -> None:
     """409 naming the live pipelines of the caller that still use this entity."""
-    users = repo.find(PIPELINES, lambda p: _uses(p, entity_type, entity_id),
+    _refuse_if_used(repo, who, lambda p: _uses(p, entity_type, entity_id))
+
+
+def ensure_topic_unused(repo: Repository, who: Principal, topic: Record) -> None:
+    """409 naming the live pipelines of the caller that read this topic."""
+    _refuse_if_used(repo, who, lambda p: _uses_topic(p, topic))
+
+
+def _refuse_if_used(repo: Repository, who: Principal, uses: Callable[[Record], bool]) -> None:
+    users = repo.find(PIPELINES, uses,
                       where={"tenant_id": who.tenant_id, "service_id": who.service_id, "deleted": False})
     if users:
         names = ", ".join(f"'{p['name']}'" for p in users)

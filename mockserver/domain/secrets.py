@@ -66,6 +66,19 @@ def _with_values(config: dict, keys: Iterable[str], change: Callable[[Any], Any]
     return changed
 
 
+def unmask(config: dict, stored: dict, keys: Iterable[str]) -> dict:
+    """A config sent back on update, each secret still masked (``********``) replaced by its stored value.
+
+    A client that reads an entity without ``secret_returned`` and PUTs the config
+    back keeps its secrets instead of storing the mask as the new value.
+    """
+    kept = dict(config)
+    for key in keys:
+        if kept.get(key) == MASK and stored.get(key) is not None:
+            kept[key] = stored[key]
+    return kept
+
+
 def mask_config(config: dict, keys: Iterable[str]) -> dict:
     """Hide secret values; an absent (null) secret stays null, as the backend does."""
     masked = dict(config)

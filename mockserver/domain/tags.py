@@ -24,8 +24,11 @@ from mockserver.domain.tenancy import Principal
 from mockserver.errors import Conflict, Forbidden, NotFound
 from mockserver.store import Repository
 
-# The entity types a tag may apply to; each is also the table whose records carry ``tags``.
-TAG_TYPES = ("sources", "destinations", "transforms", "pipelines", "topics")
+# The backend's tag types (the 3.x provider mirrors them; its streamkap_tags data source filters by environment).
+TAG_TYPES = ("environment", "general", "sources", "destinations", "pipelines", "transforms", "topics",
+             "services", "users", "tenant")
+# The tables whose records carry ``tags``.
+TAGGED_TABLES = ("sources", "destinations", "transforms", "pipelines", "topics")
 
 
 @dataclass(frozen=True)
@@ -49,14 +52,12 @@ class TagService:
         self.clock = clock
 
     def seed_system_tags(self, path: Path) -> None:
-        """Insert the fixture's system tags that the store does not hold yet (by id)."""
+        """Make the store's system tags what the fixture says (by id): new ones inserted, changed ones replaced."""
         if not path.exists():
             return
-        with self.repo.transaction():  # one write of the file, only if something is new
+        with self.repo.transaction():  # one write of the file, only if something changed
             for tag in json.loads(path.read_text(encoding="utf-8"))["tags"]:
-                if self.repo.get(TAGS, tag["id"]) is not None:
-                    continue
-                self.repo.insert(TAGS, {
+                record = {
                     "id": tag["id"],
                     "name": tag["name"],
                     "description": tag.get("description", ""),
@@ -68,7 +69,12 @@ class TagService:
                     "service_id": None,
                     "sub_id": None,
                     "deleted": False,
-                })
+                }
+                stored = self.repo.get(TAGS, tag["id"])
+                if stored is None:
+                    self.repo.insert(TAGS, record)
+                elif stored != record:
+                    self.repo.replace(TAGS, record)
 
     # ---- reads -------------------------------------------------------------
 
@@ -89,7 +95,7 @@ class TagService:
     def require(self, who: Principal, tag_id: str) -> Record:
         record = self.repo.get(TAGS, tag_id)
         if record is None or not tag_visible(record, who):
-            raise NotFound(f"Tag '{tag_id}' not found")
+            raise NotFound()
         return record
 
     # ---- writes ------------------------------------------------------------
@@ -152,11 +158,11 @@ class TagService:
     def _check_name_free(self, who: Principal, name: str, own_id: str | None) -> None:
         # System tags count too: a custom tag may not shadow one of them.
         if any(t["name"] == name and t["id"] != own_id for t in self.find(who)):
-            raise Conflict(f"Tag with name '{name}' already exists")
+            raise Conflict()
 
     def _untag_everything(self, tag_id: str) -> None:
         """A deleted tag disappears from every entity that carried it."""
-        for table in TAG_TYPES:
+        for table in TAGGED_TABLES:
             carriers = self.repo.find(table, lambda r: tag_id in (r.get("tags") or []))
             self.repo.replace_many(
                 table, ({**r, "tags": [t for t in r["tags"] if t != tag_id]} for r in carriers)

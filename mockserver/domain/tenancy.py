@@ -15,6 +15,8 @@ from mockserver.domain.secrets import verify_secret
 from mockserver.errors import Forbidden, Unauthorized
 
 READ, WRITE, CROSS_TENANT = "read", "write", "cross_tenant"
+# Secret config values in clear (secret_returned=true); a role without it reads them masked.
+READ_SECRETS = "read_secrets"
 
 
 @dataclass(frozen=True)

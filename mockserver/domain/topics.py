@@ -22,7 +22,7 @@ from mockserver.domain.records import (
     owned_by,
     select_visible,
 )
-from mockserver.domain.references import check_tag_ids
+from mockserver.domain.references import check_tag_ids, ensure_topic_unused
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
@@ -160,7 +160,7 @@ class TopicService:
         if len(named) > 1:
             raise BadRequest(f"Topic name '{ref}' matches {len(named)} topics; use the topic id")
         if not named:
-            raise NotFound(f"Topic {ref} not found")
+            raise NotFound()
         return named[0]
 
     # ---- writes ------------------------------------------------------------
@@ -182,6 +182,7 @@ class TopicService:
 
     def delete(self, who: Principal, ref: str) -> Record:
         topic = self.require(who, ref)
+        ensure_topic_unused(self.repo, who, topic)
         now = self.clock()
         # The owning entity lists its topics; keep that list in step with the topics table.
         owner = self.repo.get(topic["entity_type"], topic["entity_id"])

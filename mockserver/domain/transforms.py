@@ -11,16 +11,22 @@ Choices where the backend's behaviour is not known:
   provider re-sends the one it read).
 - Deploying ``no-version`` (or ``0``) deploys the current version; any other
   version must be a stored one.
-- The mock derives no topics for transforms: ``topic_ids`` and ``topics`` are
-  empty lists, so ``unwind_topics`` changes nothing.
+- A transform's ``topics`` are the topics it writes to, derived on every read
+  (so they follow the tenant's topics as they come and go): each live topic of
+  the tenant's service whose whole name its input pattern matches, renamed by
+  its output pattern as Kafka Connect's RegexRouter does (``$1`` is the first
+  group). A pattern that is not a regex matches nothing. ``topic_ids`` are
+  stable: the same transform and topic name always give the same id. The 2.x
+  pipeline looks its users' topic names up there and sends the matching ids.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable
 
 from mockserver.domain import jobs
 from mockserver.domain.plugins import Plugin, PluginRegistry
@@ -31,6 +37,8 @@ from mockserver.domain.records import (
     Timing,
     find_live,
     find_visible,
+    is_live,
+    is_visible,
     iso_now,
     mark_deleted,
     new_id,
@@ -38,7 +46,8 @@ from mockserver.domain.records import (
     select_visible,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
-from mockserver.domain.secrets import SecretBox
+from mockserver.domain.secrets import SecretBox, unmask
+from mockserver.domain.topics import TABLE as TOPICS
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
@@ -47,7 +56,36 @@ TABLE = "transforms"
 NAME_KEY = "transforms.name"
 LATEST_VERSION = ("no-version", "0")
 REPLAY_WINDOW_RE = re.compile(r"\d+[smhd]")
-VERSION_ID_RE = re.compile(r"[1-9][0-9]*")
+# At most 18 digits: a version number fits 64 bits (and its successor stays printable).
+VERSION_ID_RE = re.compile(r"[1-9][0-9]{0,17}")
+INPUT_PATTERN, OUTPUT_PATTERN = "transforms.input.topic.pattern", "transforms.output.topic.pattern"
+_GROUP_REF = re.compile(r"\$(\d+)")
+
+
+def produced_topics(config: dict, topic_names: Iterable[str]) -> list[str]:
+    """The topics a transform writes to: each name its input pattern matches whole, renamed by its output pattern."""
+    pattern, output = config.get(INPUT_PATTERN), config.get(OUTPUT_PATTERN)
+    if not (isinstance(pattern, str) and pattern and isinstance(output, str) and output):
+        return []
+    try:
+        regex = re.compile(pattern)
+    except re.error:
+        return []
+    # RegexRouter's $1 is Python's \g<1>; any other backslash is literal.
+    template = _GROUP_REF.sub(r"\\g<\1>", output.replace("\\", "\\\\"))
+    produced = []
+    for name in topic_names:
+        if (match := regex.fullmatch(name)) is not None:
+            try:
+                produced.append(match.expand(template))
+            except (re.error, IndexError):  # $3 of a pattern with two groups
+                continue
+    return list(dict.fromkeys(produced))
+
+
+def produced_topic_id(transform_id: str, name: str) -> str:
+    """A stable ObjectId-shaped id of a produced topic: same transform and name, same id."""
+    return hashlib.sha256(f"{transform_id}\x1f{name}".encode()).hexdigest()[:24]
 
 
 @dataclass(frozen=True)
@@ -89,7 +127,7 @@ class TransformService:
         """The caller's transform; with ``live``, one still in its delete grace time is gone too."""
         record = find_live(self.repo, TABLE, who, transform_id) if live else self.get(who, transform_id)
         if record is None:
-            raise NotFound("Entity not found")
+            raise NotFound()
         return record
 
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
@@ -141,7 +179,7 @@ class TransformService:
         transform_id = new_id()
         config = await plugin.prepare(data.config, entity_id=transform_id, existing=None)
         name = self._name_of(config)
-        ensure_name_free(self.repo, TABLE, who, name, None, "Transform")
+        ensure_name_free(self.repo, TABLE, who, name, None)
         now = iso_now(self.clock())
         record: Record = {
             "id": transform_id,
@@ -156,7 +194,6 @@ class TransformService:
             "version": 0,
             "versions": {},
             "job": None,
-            "topic_ids": [],
             "deleted": False,
             **self.box.seal_config(config, plugin.secret_keys()),
         }
@@ -172,9 +209,10 @@ class TransformService:
         plugin = self._plugin(data.transform)
         check_tag_ids(self.repo, who, data.tags)
         old_config = self.box.open_config(existing)
-        config = await plugin.prepare(data.config, entity_id=transform_id, existing=old_config)
+        config = await plugin.prepare(unmask(data.config, old_config, plugin.secret_keys()),
+                                      entity_id=transform_id, existing=old_config)
         name = self._name_of(config)
-        ensure_name_free(self.repo, TABLE, who, name, transform_id, "Transform")
+        ensure_name_free(self.repo, TABLE, who, name, transform_id)
         record = {
             **existing,
             "name": name,
@@ -193,7 +231,8 @@ class TransformService:
                 f"transform_id '{data.transform_id}' in the body does not match '{transform_id}' in the path"
             )
         if data.version_id is not None and not VERSION_ID_RE.fullmatch(data.version_id):
-            raise BadRequest(f"version_id must be a positive integer, got '{data.version_id}'")
+            raise BadRequest(
+                f"version_id must be a positive integer of at most 18 digits, got '{data.version_id[:40]}'")
         record = self._with_version(
             self.require(who, transform_id, live=True), data.implementation,
             description=data.description, config=data.config, version_id=data.version_id,
@@ -240,6 +279,7 @@ class TransformService:
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         now = self.clock()
         job = record.get("job")
+        topics = produced_topics(self.box.open_config(record), self._topic_names(record))
         return {
             "id": record["id"],
             "name": record["name"],
@@ -248,8 +288,8 @@ class TransformService:
             "config": self.box.shown_config(record, secret_returned=secret_returned),
             "implementation": record["implementation"],
             "version": record["version"],
-            "topic_ids": record["topic_ids"],
-            "topics": [],
+            "topic_ids": [produced_topic_id(record["id"], name) for name in topics],
+            "topics": topics,
             "created_at": record["created_at"],
             "updated_at": record["updated_at"],
             "start_time": jobs.start_time(job, now),
@@ -269,6 +309,11 @@ class TransformService:
             "implementation": version["implementation"],
             "config": version["config"],
         }
+
+    def _topic_names(self, record: Record) -> list[str]:
+        """Names of the live topics of the transform's tenant and service."""
+        return [t["name"] for t in self.repo.find(TOPICS, lambda t: is_live(t) and t["tenant_id"] == record["tenant_id"]
+                                                  and t["service_id"] == record["service_id"])]
 
     # ---- rules -------------------------------------------------------------
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email.message
+import math
 import re
 from typing import Any, Callable, Iterable, TypeVar
 
@@ -10,8 +12,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 
 from mockserver.domain.records import Page
-from mockserver.domain.tenancy import Principal
-from mockserver.errors import Forbidden, Unprocessable
+from mockserver.domain.tenancy import READ_SECRETS, Principal
+from mockserver.errors import BadRequest, Forbidden, NotFound, Unprocessable
 from mockserver.http.errors import validation_detail
 from mockserver.jsoncodec import dumps
 from mockserver.models.common import OBJECT_ID_PATTERN
@@ -44,12 +46,45 @@ def authenticate(request: Request, need: str | None = None) -> Principal:
     return who
 
 
+def show_secrets(request: Request) -> bool:
+    """``secret_returned=true``, honoured only for a caller whose roles may read secrets (read-only ones may not)."""
+    asked = query_bool(request, "secret_returned")
+    who = getattr(request.state, "principal", None)
+    return asked and who is not None and READ_SECRETS in who.permissions
+
+
+def _is_json(content_type: str | None) -> bool:
+    """FastAPI reads a body as JSON when it has no content type, or ``application/json`` / ``*+json``."""
+    if not content_type:
+        return True
+    message = email.message.Message()
+    message["content-type"] = content_type
+    subtype = message.get_content_subtype()
+    return message.get_content_maintype() == "application" and (subtype == "json" or subtype.endswith("+json"))
+
+
+def _non_finite(value: Any, loc: tuple) -> tuple | None:
+    """Where ``value`` holds NaN or an infinity (JSON has neither), or None."""
+    if isinstance(value, float):
+        return None if math.isfinite(value) else loc
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return next((found for key, item in items if (found := _non_finite(item, (*loc, key)))), None)
+
+
 async def parse_body(request: Request, model: type[M]) -> M:
     raw = await request.body()
+    if raw and not _is_json(request.headers.get("content-type")):
+        # FastAPI validates such a body as bytes, which no model accepts.
+        raise Unprocessable([{"loc": ["body"], "type": "model_attributes_type",
+                              "msg": "Input should be a valid dictionary or object to extract fields from"}])
     try:
-        return model.model_validate_json(raw or b"null")
+        body = model.model_validate_json(raw or b"null")
     except ValidationError as exc:
         raise Unprocessable(validation_detail(exc, "body")) from None
+    # NaN, Infinity and 1e999 parse (as Python's json does) but cannot be stored or answered as JSON.
+    if where := _non_finite(body.model_dump(), ()):
+        raise BadRequest(f"Invalid number at body.{'.'.join(map(str, where))}: NaN and infinities are not JSON")
+    return body
 
 
 def _invalid_query(name: str, msg: str, kind: str) -> Unprocessable:
@@ -109,24 +144,22 @@ def respond(model: Any, data: Any, status: int = 200) -> JSONResponse:
     return FastJSONResponse(data, status_code=status)
 
 
-def _object_id(value: str, where: str, name: str) -> str:
+def path_id(request: Request, name: str = "id") -> str:
+    """An ObjectId path parameter; the backend answers a malformed one 404 ``Entity not found``."""
+    value = request.path_params[name]
     if not OBJECT_ID_RE.fullmatch(value):
-        raise Unprocessable([{"loc": [where, name], "msg": "Input should be a 24-character hex ObjectId",
-                              "type": "string_pattern_mismatch"}])
+        raise NotFound()
     return value
 
 
-def path_id(request: Request, name: str = "id") -> str:
-    """An ObjectId path parameter; anything else is a 422, as a typed FastAPI path would be."""
-    return _object_id(request.path_params[name], "path", name)
-
-
 def query_id(request: Request, name: str = "id") -> str:
-    """A required ObjectId query parameter (``DELETE /transforms?id=...``)."""
+    """A required ObjectId query parameter (``DELETE /transforms?id=...``); malformed is a 422."""
     value = request.query_params.get(name)
     if value is None:
         raise _invalid_query(name, "Field required", "missing")
-    return _object_id(value, "query", name)
+    if not OBJECT_ID_RE.fullmatch(value):
+        raise _invalid_query(name, "Input should be a 24-character hex ObjectId", "string_pattern_mismatch")
+    return value
 
 
 def check_params(request: Request, query: Iterable[Any], path_params: dict[str, dict[str, Any]],

@@ -11,10 +11,10 @@ from mockserver.domain.connectors import SINGULAR, ConnectorInput, ConnectorServ
 from mockserver.domain.records import Page, envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_bool, query_list, query_page, respond,
+    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_list, query_page, respond,
 )
 from mockserver.http.routing import (
-    OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, Param, operation,
+    OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, UNWIND_TOPICS, WAIT, Param, operation,
 )
 from mockserver.models.common import Envelope
 from mockserver.models.connectors import (
@@ -35,16 +35,20 @@ def connector_routes(entity_type: str) -> list[Route]:
     def service(request: Request) -> ConnectorService:
         return backend(request).connectors[entity_type]
 
-    def entity(request: Request, record: dict):
+    def presenter(request: Request):
+        """How this request shows an entity; its query flags are checked here, even if nothing is shown."""
         svc = service(request)
-        return respond(ConnectorEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+        secret_returned = show_secrets(request)
+        unwind_topics = query_bool(request, "unwind_topics", True)
+        return lambda record: svc.present(record, secret_returned=secret_returned, unwind_topics=unwind_topics)
+
+    def entity(request: Request, record: dict):
+        return respond(ConnectorEntity, presenter(request)(record))
 
     def listing(request: Request, who: Principal, page: Page, filters: Filters):
-        svc = service(request)
-        total, records = svc.list(who, page, filters)
-        secret_returned = query_bool(request, "secret_returned")
-        result = [svc.present(r, secret_returned=secret_returned) for r in records]
-        return respond(EntityEnvelope, envelope(page, total, result))
+        shown = presenter(request)
+        total, records = service(request).list(who, page, filters)
+        return respond(EntityEnvelope, envelope(page, total, [shown(r) for r in records]))
 
     async def list_all(request: Request):
         who = authenticate(request, READ)
@@ -69,11 +73,9 @@ def connector_routes(entity_type: str) -> list[Route]:
     async def get_one(request: Request):
         # The provider reads one entity through the list envelope; gone means an empty result.
         who = authenticate(request, READ)
-        svc = service(request)
-        record = svc.get(who, path_id(request))
-        secret_returned = query_bool(request, "secret_returned")
-        return respond(EntityEnvelope, envelope_of_one(
-            svc.present(record, secret_returned=secret_returned) if record else None))
+        shown = presenter(request)
+        record = service(request).get(who, path_id(request))
+        return respond(EntityEnvelope, envelope_of_one(shown(record) if record else None))
 
     async def brief(request: Request):
         svc = service(request)
@@ -111,34 +113,35 @@ def connector_routes(entity_type: str) -> list[Route]:
     routes = [
         operation("GET", prefix, list_all, operation_id=f"list_{entity_type}", tag=entity_type,
                   summary=f"List {entity_type}, paginated", response=EntityEnvelope,
-                  query=(SECRET_RETURNED, PAGE, PAGE_SIZE, PARTIAL_NAME,
+                  query=(SECRET_RETURNED, UNWIND_TOPICS, PAGE, PAGE_SIZE, PARTIAL_NAME,
                          Param("ids", {"type": "string"}, "Comma-separated ids"),
                          Param("connector", {"type": "string"}, "Comma-separated connector codes"),
                          Param("status", {"type": "string"}, "Comma-separated connector statuses"))),
         operation("POST", prefix, create, operation_id=f"create_{one}", tag=entity_type,
-                  summary=f"Create a {one}", body=ConnectorRequest, response=ConnectorEntity,
-                  errors=(400, 409), query=(SECRET_RETURNED, WAIT)),
+                  summary=f"Create a {one}", body=ConnectorRequest, plugin_body=entity_type,
+                  response=ConnectorEntity, errors=(400, 409), query=(SECRET_RETURNED, UNWIND_TOPICS, WAIT)),
         operation("POST", f"{prefix}/search", search, operation_id=f"search_{entity_type}", tag=entity_type,
                   summary=f"Search {entity_type} with filters in the body", body=ConnectorSearch,
-                  response=EntityEnvelope, query=(SECRET_RETURNED,)),
+                  response=EntityEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS)),
         operation("GET", f"{prefix}/brief", brief, operation_id=f"brief_{entity_type}", tag=entity_type,
                   summary=f"All {entity_type}, briefly", response=BriefList),
         operation("GET", f"{prefix}/connectors", connectors, operation_id=f"{one}_connectors", tag=entity_type,
                   summary=f"The {one} connector types and their fields", response=ConnectorTypeList),
         operation("GET", prefix + "/{id}", get_one, operation_id=f"get_{one}", tag=entity_type,
                   summary=f"One {one} in the list envelope (empty when it does not exist)",
-                  response=EntityEnvelope, query=(SECRET_RETURNED,), path_params=id_param),
+                  response=EntityEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS), path_params=id_param),
         operation("PUT", prefix + "/{id}", update, operation_id=f"update_{one}", tag=entity_type,
-                  summary=f"Replace a {one}", body=ConnectorRequest, response=ConnectorEntity,
-                  errors=(400, 404, 409), query=(SECRET_RETURNED, WAIT), path_params=id_param),
+                  summary=f"Replace a {one}", body=ConnectorRequest, plugin_body=entity_type,
+                  response=ConnectorEntity, errors=(400, 404, 409), query=(SECRET_RETURNED, UNWIND_TOPICS, WAIT),
+                  path_params=id_param),
         operation("DELETE", prefix + "/{id}", delete, operation_id=f"delete_{one}", tag=entity_type,
                   summary=f"Delete a {one}", response=ConnectorEntity, errors=(404, 409),
-                  query=(SECRET_RETURNED, WAIT), path_params=id_param),
+                  query=(SECRET_RETURNED, UNWIND_TOPICS, WAIT), path_params=id_param),
     ]
     if entity_type == "sources":  # the backend documents actions for sources only
         routes.append(operation(
             "POST", prefix + "/{id}/actions/{action}", action, operation_id="source_action", tag=entity_type,
             summary="Pause, resume, restart or stop a source", response=ConnectorEntity,
-            errors=(400, 404, 409), query=(SECRET_RETURNED,),
+            errors=(400, 404, 409), query=(SECRET_RETURNED, UNWIND_TOPICS),
             path_params={**id_param, "action": {"type": "string", "enum": list(lifecycle.ACTIONS)}}))
     return routes

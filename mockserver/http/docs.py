@@ -56,7 +56,7 @@ window.ui = SwaggerUIBundle(Object.assign({options}, {{presets: [SwaggerUIBundle
 def document(request: Request) -> dict:
     state = request.app.state
     if not hasattr(state, "openapi"):
-        state.openapi = build_document(operations_of(request.app.routes))
+        state.openapi = build_document(operations_of(request.app.routes), plugins=state.backend.plugins)
     return state.openapi
 
 

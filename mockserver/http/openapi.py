@@ -17,6 +17,7 @@ result, never 404 (the provider relies on it to notice out-of-band deletes).
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable
@@ -26,9 +27,12 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from mockserver.domain.plugin_schemas import config_schema
+from mockserver.domain.plugins import PluginRegistry
+from mockserver.http.routes import api_routes
 from mockserver.http.routing import Operation
 from mockserver.models.common import Envelope, ErrorBody, ValidationErrorBody
-from mockserver.settings import shipped
+from mockserver.settings import DEFAULT_FIXTURES, shipped
 
 CONTRACTS = shipped("contracts")
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -41,16 +45,20 @@ def operations_of(routes: Iterable[Any]) -> list[Operation]:
     return [route.operation for route in routes if hasattr(route, "operation")]
 
 
-def build_document(operations: Iterable[Operation], examples_dir: Path | None = CONTRACTS / "examples") -> dict:
+def build_document(operations: Iterable[Operation], examples_dir: Path | None = CONTRACTS / "examples",
+                   plugins: PluginRegistry | None = None) -> dict:
+    """The document of these operations; with ``plugins``, a config body is a ``oneOf`` of their configs."""
     operations = list(operations)
     schemas, components = _schemas(operations)
+    bodies = {op.operation_id: _plugin_variants(op, schemas, components, plugins)
+              for op in operations if op.plugin_body is not None and plugins is not None}
     examples = _load_examples(examples_dir)
     paths: dict[str, dict] = {}
     for op in operations:
         methods = paths.setdefault(openapi_path(op.path), {})
         if op.method.lower() in methods:
             raise ValueError(f"{op.method} {op.path} is declared twice")
-        methods[op.method.lower()] = _operation(op, schemas, examples)
+        methods[op.method.lower()] = _operation(op, schemas, examples, bodies.get(op.operation_id))
     ids = [op.operation_id for op in operations]
     if len(ids) != len(set(ids)):
         raise ValueError(f"operation ids declared twice: {sorted({i for i in ids if ids.count(i) > 1})}")
@@ -80,13 +88,8 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
 
 
 def document() -> dict:
-    """The document of this build's route table (what ``/openapi.json`` serves)."""
-    from mockserver.app import (
-        create_app,  # the app serves the document, so import it late
-    )
-    from mockserver.settings import MEMORY, Settings
-
-    return build_document(operations_of(create_app(Settings(db=MEMORY)).routes))
+    """The document of this build's route table and its fixtures' plugins (what ``/openapi.json`` serves)."""
+    return build_document(operations_of(api_routes()), plugins=PluginRegistry.load(DEFAULT_FIXTURES / "plugins"))
 
 
 def render(document: dict) -> str:
@@ -118,13 +121,35 @@ def _schema_of(schemas: dict, model: Any, mode: str) -> dict:
     return schemas[(model, mode)]
 
 
+def _plugin_variants(op: Operation, schemas: dict, components: dict, plugins: PluginRegistry) -> dict:
+    """The body as one variant per plugin, told apart by its connector (or transform) code."""
+    base = schemas[(op.body, "validation")]
+    name = base["$ref"].rsplit("/", 1)[1] if "$ref" in base else op.body.__name__
+    model_schema = components.get(name, base)
+    key = "transform" if op.plugin_body == "transforms" else "connector"
+    mapping = {}
+    for plugin in plugins.all(op.plugin_body):
+        variant_name = f"{name}.{op.plugin_body}.{plugin.code}"
+        if variant_name not in components:
+            variant = copy.deepcopy(model_schema)
+            variant["title"] = f"{name} for {plugin.display_name} ({op.plugin_body})"
+            variant["properties"][key] = {"type": "string", "const": plugin.code}
+            variant["properties"]["config"] = config_schema(plugin)
+            components[variant_name] = variant
+        mapping[plugin.code] = REF_TEMPLATE.format(model=variant_name)
+    if not mapping:
+        return base
+    return {"oneOf": [{"$ref": ref} for ref in mapping.values()],
+            "discriminator": {"propertyName": key, "mapping": mapping}}
+
+
 # ---- operations -------------------------------------------------------------
 
 def openapi_path(path: str) -> str:
     return _PATH_PARAM.sub(lambda m: "{" + m.group(1) + "}", path)
 
 
-def _operation(op: Operation, schemas: dict, examples: dict[str, dict]) -> dict:
+def _operation(op: Operation, schemas: dict, examples: dict[str, dict], body: dict | None = None) -> dict:
     parameters = [
         {"name": name, "in": "path", "required": True, "schema": op.path_params.get(name, {"type": "string"})}
         for name in _PATH_PARAM.findall(op.path)
@@ -138,7 +163,7 @@ def _operation(op: Operation, schemas: dict, examples: dict[str, dict]) -> dict:
     if parameters:
         spec["parameters"] = parameters
     if op.body is not None:
-        media: dict[str, Any] = {"schema": _schema_of(schemas, op.body, "validation")}
+        media: dict[str, Any] = {"schema": body or _schema_of(schemas, op.body, "validation")}
         request_example = f"{op.operation_id}.request"
         if request_example in examples:
             media["examples"] = {request_example: {"$ref": f"#/components/examples/{request_example}"}}
@@ -159,8 +184,10 @@ def statuses(op: Operation) -> list[int]:
     codes = {op.status, *op.errors}
     if op.auth:
         codes |= {401, 403}
-    if op.body is not None or op.query or op.path_params:
+    if op.body is not None or op.query:
         codes.add(422)
+    if any("pattern" in schema for schema in op.path_params.values()):
+        codes.add(404)  # a malformed id is an entity that does not exist
     return sorted(codes)
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from starlette.requests import Request
-from starlette.routing import Route
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from mockserver.http.common import authenticate, check_params
 from mockserver.store import Repository
@@ -50,6 +51,19 @@ class Operation:
     auth: bool = True
     # Path parameter schemas, by name; a missing one is a plain string.
     path_params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # The entity type whose plugins describe the body's config (the body is then one variant per plugin).
+    plugin_body: str | None = None
+
+
+class ApiRoute(Route):
+    """A route that leaves alone the literal paths of other routes (see ``literal_paths_win``)."""
+
+    shadowed: frozenset[str] = frozenset()
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and scope["path"] in self.shadowed:
+            return Match.NONE, {}
+        return super().matches(scope)
 
 
 class WriteLane:
@@ -104,9 +118,21 @@ def operation(method: str, path: str, endpoint: Callable, *,
         await request.body()  # read here, on the server's loop; the route sees it cached
         return await WRITE_LANE.run(endpoint, request)
 
-    route = Route(path, checked, methods=[method], name=endpoint.__name__)
+    route = ApiRoute(path, checked, methods=[method], name=endpoint.__name__)
     route.operation = op  # type: ignore[attr-defined]
     return route
+
+
+def literal_paths_win(routes: list[Any]) -> None:
+    """``PUT /sources/brief`` is a method ``/sources/brief`` does not serve (405), not ``PUT /sources/{id}``.
+
+    A parameter route stops matching every literal path some route declares, so
+    only the literal route's methods answer there.
+    """
+    literal = {route.path for route in routes if isinstance(route, Route) and not route.param_convertors}
+    for route in routes:
+        if isinstance(route, ApiRoute) and route.param_convertors:
+            route.shadowed = frozenset(path for path in literal if route.path_regex.fullmatch(path))
 
 
 # ---- query parameters shared by many endpoints --------------------------------
@@ -115,6 +141,8 @@ SECRET_RETURNED = Param("secret_returned", {"type": "boolean", "default": False}
                         "Return secret config values in clear instead of masked")
 WAIT = Param("wait", {"type": "boolean", "default": True},
              "false: return at once, the connector work finishes in the background")
+UNWIND_TOPICS = Param("unwind_topics", {"type": "boolean", "default": True},
+                      "false: leave topic_map out (empty); topics and topic_ids are listed either way")
 PAGE = Param("page", {"type": "integer", "minimum": 1, "default": 1}, "Page number, from 1")
 PAGE_SIZE = Param("page_size", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10},
                   "Entities per page")

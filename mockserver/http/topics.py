@@ -125,5 +125,5 @@ routes = [
               summary="Grow a topic's partitions or set its tags", body=TopicUpdateRequest, response=Topic,
               errors=(400, 404), path_params=_ref),
     operation("DELETE", "/topics/{id}", delete, operation_id="delete_topic", tag=TAG,
-              summary="Delete a topic", response=Topic, errors=(400, 404), path_params=_ref),
+              summary="Delete a topic", response=Topic, errors=(400, 404, 409), path_params=_ref),
 ]

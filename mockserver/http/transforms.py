@@ -10,7 +10,7 @@ from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.domain.transforms import ImplementationInput, TransformInput, TransformService
 from mockserver.errors import BadRequest
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_bool, query_id, query_page, respond,
+    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_id, query_page, respond,
 )
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, Param, operation,
@@ -24,7 +24,7 @@ from mockserver.models.transforms import (
 TAG = "transforms"
 TransformEnvelope = Envelope[TransformEntity]
 UNWIND_TOPICS = Param("unwind_topics", {"type": "boolean", "default": True},
-                      "Accepted for compatibility; the mock's transforms have no topics to expand")
+                      "Accepted (validated); a transform lists the names and ids of its topics either way")
 REPLAY_WINDOW = Param("replay_window", {"type": "string", "pattern": r"^\d+[smhd]$"},
                       "How far back the preview job starts reading, like 7d, 24h or 10m")
 ID = {"id": OBJECT_ID}
@@ -37,16 +37,16 @@ def service(request: Request) -> TransformService:
 
 def entity(request: Request, record: dict):
     svc = service(request)
-    return respond(TransformEntity, svc.present(record, secret_returned=query_bool(request, "secret_returned")))
+    return respond(TransformEntity, svc.present(record, secret_returned=show_secrets(request)))
 
 
 async def list_all(request: Request):
     who = authenticate(request, READ)
     page = query_page(request)
-    query_bool(request, "unwind_topics", True)  # validated; nothing to expand (see domain/transforms.py)
+    query_bool(request, "unwind_topics", True)  # validated; topics are listed either way (see domain/transforms.py)
     svc = service(request)
     total, records = svc.list(who, page, request.query_params.get("partial_name"))
-    secret_returned = query_bool(request, "secret_returned")
+    secret_returned = show_secrets(request)
     return respond(TransformEnvelope, envelope(page, total, [svc.present(r, secret_returned=secret_returned)
                                                              for r in records]))
 
@@ -54,10 +54,10 @@ async def list_all(request: Request):
 async def get_one(request: Request):
     # The provider reads one transform through the list envelope; gone means an empty result.
     who = authenticate(request, READ)
-    query_bool(request, "unwind_topics", True)  # validated; nothing to expand (see domain/transforms.py)
+    query_bool(request, "unwind_topics", True)  # validated; topics are listed either way (see domain/transforms.py)
     svc = service(request)
     record = svc.get(who, path_id(request))
-    secret_returned = query_bool(request, "secret_returned")
+    secret_returned = show_secrets(request)
     return respond(TransformEnvelope, envelope_of_one(
         svc.present(record, secret_returned=secret_returned) if record else None))
 
@@ -145,9 +145,11 @@ routes = [
               query=(SECRET_RETURNED, PAGE, PAGE_SIZE, PARTIAL_NAME, UNWIND_TOPICS)),
     operation("POST", "/transforms", create, operation_id="create_transform", tag=TAG,
               summary="Create a transform (its name is config transforms.name)", body=TransformCreate,
+              plugin_body=TAG,
               response=TransformEntity, errors=(400, 409), query=(SECRET_RETURNED,)),
     operation("PUT", "/transforms", update_by_body, operation_id="update_transform_by_body", tag=TAG,
               summary="Replace a transform whose id is in the body", body=TransformUpdateWithId,
+              plugin_body=TAG,
               response=TransformEntity, errors=(400, 404, 409), query=(SECRET_RETURNED,)),
     operation("DELETE", "/transforms", delete_by_query, operation_id="delete_transform_by_query", tag=TAG,
               summary="Delete the transform given by the id query parameter", response=TransformEntity,
@@ -157,7 +159,7 @@ routes = [
               summary="One transform in the list envelope (empty when it does not exist)",
               response=TransformEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS), path_params=ID),
     operation("PUT", "/transforms/{id}", update_by_path, operation_id="update_transform", tag=TAG,
-              summary="Replace a transform", body=TransformUpdate, response=TransformEntity,
+              summary="Replace a transform", body=TransformUpdate, plugin_body=TAG, response=TransformEntity,
               errors=(400, 404, 409), query=(SECRET_RETURNED,), path_params=ID),
     operation("DELETE", "/transforms/{id}", delete_by_path, operation_id="delete_transform", tag=TAG,
               summary="Delete a transform", response=TransformEntity, errors=(404, 409),

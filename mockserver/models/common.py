@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -10,6 +10,10 @@ T = TypeVar("T")
 
 # What records.new_id makes: the one spelling of an id's shape, for bodies, paths and queries.
 OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
+
+
+# The backend's EntityOriginEnum: where an entity was created from.
+EntityOrigin = Literal["terraform", "ui", "api"]
 
 
 class Body(BaseModel):

@@ -8,14 +8,14 @@ from typing_extensions import NotRequired, TypedDict
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import Body, JsonInt
+from mockserver.models.common import Body, EntityOrigin, JsonInt
 
 
 class ConnectorRequest(Body):
     name: str = Field(min_length=1)
     connector: str = Field(min_length=1)
     config: dict[str, Any]
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
     tags: list[str] | None = None
     kc_cluster_id: str | None = None
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import Body
+from mockserver.models.common import Body, EntityOrigin
 
 
 class Role(BaseModel):
@@ -18,7 +18,7 @@ class ClientCredentialRequest(Body):
     role_ids: list[str] = Field(min_length=1)
     description: str | None = None
     service_id: str | None = None
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
 
 
 class ClientCredential(BaseModel):

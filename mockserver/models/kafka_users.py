@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import AliasChoices, BaseModel, Field
 
-from mockserver.models.common import Body
+from mockserver.models.common import Body, EntityOrigin
 
 
 class KafkaAclRequest(Body):
@@ -26,7 +26,7 @@ class KafkaUserCreate(KafkaUserUpdate):
     # a path segment of PUT/DELETE, so it cannot hold a "/"
     username: str = Field(min_length=1, pattern=r"^[^/]+$")
     password: str = Field(min_length=1)
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
 
 
 class KafkaAcl(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import Body
+from mockserver.models.common import Body, EntityOrigin
 
 
 class PipelineSourceRef(Body):
@@ -43,7 +43,7 @@ class PipelineRequest(Body):
     transforms: list[PipelineTransformRef] | None = None
     topic_auto_discovery_transforms: list[TopicAutoDiscovery] | None = None
     tags: list[str] | None = None
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
 
 
 class PipelineSourceOut(BaseModel):

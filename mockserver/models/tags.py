@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from mockserver.domain.tags import TAG_TYPES
-from mockserver.models.common import Body
+from mockserver.models.common import Body, EntityOrigin
 
 TagType = Literal[TAG_TYPES]
 
@@ -16,7 +16,7 @@ class TagRequest(Body):
     name: str = Field(min_length=1)
     description: str | None = None
     type: list[TagType] = Field(min_length=1)
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
 
 
 class TagSearch(Body):

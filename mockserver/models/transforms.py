@@ -6,13 +6,14 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from mockserver.models.common import OBJECT_ID_PATTERN, Body
+from mockserver.domain.transforms import VERSION_ID_RE
+from mockserver.models.common import Body, EntityOrigin, OBJECT_ID_PATTERN
 
 
 class TransformCreate(Body):
     transform: str = Field(min_length=1)
     config: dict[str, Any]
-    created_from: str | None = None
+    created_from: EntityOrigin | None = None
     tags: list[str] | None = None
 
 
@@ -35,7 +36,8 @@ class TransformUpdateWithId(TransformUpdate):
 class ImplementationUpdate(Body):
     transform_id: str | None = None
     implementation: dict[str, Any]
-    version_id: str | None = None
+    # Stated in the contract; the server answers a mismatch 400, as the backend does.
+    version_id: str | None = Field(default=None, json_schema_extra={"pattern": f"^{VERSION_ID_RE.pattern}$"})
     description: str | None = None
     config: dict[str, Any] | None = None
 
@@ -49,7 +51,7 @@ class TransformEntity(BaseModel):
     implementation: dict[str, Any] | None
     version: int
     topic_ids: list[str]
-    # Always topic names here: the mock derives no topics for transforms (see domain/transforms.py).
+    # The names of the topics it writes to, beside their ids (see domain/transforms.py).
     topics: list[str]
     created_at: str
     updated_at: str

@@ -18,7 +18,7 @@ from mockserver.http.openapi import (
     render,
     statuses,
 )
-from mockserver.http.routing import Operation
+from mockserver.http.routing import SECRET_RETURNED, Operation
 
 COMMITTED = CONTRACTS / "openapi.json"
 REGENERATE = "regenerate it: streamkap-mock openapi > contracts/openapi.json"
@@ -61,7 +61,10 @@ def test_implied_statuses_follow_auth_body_and_parameters():
     bare = Operation(method="GET", path="/x", operation_id="x", summary="", tag="t", auth=False)
     assert statuses(bare) == [200]
     assert statuses(Operation(**{**bare.__dict__, "auth": True})) == [200, 401, 403]
-    assert 422 in statuses(Operation(**{**bare.__dict__, "path_params": {"id": {"type": "string"}}}))
+    # A malformed id in a path is an entity that does not exist (404), not a 422.
+    with_id = Operation(**{**bare.__dict__, "path_params": {"id": {"type": "string", "pattern": "^[0-9a-f]{24}$"}}})
+    assert statuses(with_id) == [200, 404]
+    assert 422 in statuses(Operation(**{**bare.__dict__, "query": (SECRET_RETURNED,)}))
 
 
 def test_document_declares_bearer_auth_and_public_token_endpoint():

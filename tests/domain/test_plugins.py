@@ -392,9 +392,9 @@ def test_null_handling():
 
 
 def test_unknown_keys_kept_but_never_override_computed():
-    out = prepare(pg(), pg_config(**{"custom__flag": {"a": [1]}, "database__hostname": "evil",
+    out = prepare(pg(), pg_config(**{"custom__flag": 7, "database__hostname": "evil",
                                      "schema__registry__url": "http://evil"}))
-    assert out["custom.flag"] == {"a": [1]}
+    assert out["custom.flag"] == 7
     assert out["database.hostname"] == "db.example.com"
     assert out["schema.registry.url"] != "http://evil"
 
@@ -422,8 +422,11 @@ def test_config_must_be_object():
 
 # The connector reference the plugin files were generated from is not part of
 # the repository (the committed files are the source of truth); where a copy
-# sits beside the checkout, the generator must still reproduce them.
-REFERENCE_DIR = Path(__file__).resolve().parents[3] / "shared" / "reference" / "connectors"
+# sits beside the checkout (or beside its worktree folder), the generator must
+# still reproduce them.
+REFERENCE_DIR = next((parent / "shared" / "reference" / "connectors" for parent in Path(__file__).resolve().parents
+                      if (parent / "shared" / "reference" / "connectors").is_dir()),
+                     Path(__file__).resolve().parents[3] / "shared" / "reference" / "connectors")
 
 
 def _generator():

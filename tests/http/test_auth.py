@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 
@@ -97,3 +99,10 @@ def test_expired_tokens_are_forgotten_when_new_ones_are_issued(make_api, clock):
     clock.advance(11)
     login(api)
     assert len(api.backend.tokens._tokens) == 1
+
+
+def test_generated_request_ids_hold_no_digits(api):
+    # The 3.x provider retries when its error text (which carries the id) contains 429/502/503/504.
+    ids = {api.get("/sources/" + "0" * 24 + "/nope").headers["x-request-id"] for _ in range(200)}
+    assert len(ids) == 200
+    assert not any(re.search(r"[0-9]", request_id) for request_id in ids), ids

@@ -80,10 +80,12 @@ def test_get_unknown_id_is_an_empty_envelope(api):
     assert get_one(api, "sources", "0" * 24) == {"total": 0, "page_size": 10, "page": 1, "result": []}
 
 
-def test_malformed_id_is_422(api):
-    response = api.get("/sources/not-an-id")
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "id"]
+@pytest.mark.parametrize("method,path", [("GET", "/sources/not-an-id"), ("DELETE", "/destinations/123"),
+                                         ("DELETE", "/sources/" + "G" * 24),
+                                         ("POST", "/sources/not-an-id/actions/pause")])
+def test_malformed_id_is_404_entity_not_found(api, method, path):
+    response = api.request(method, path, json={})
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_unknown_connector_is_400(api):

@@ -155,7 +155,7 @@ def test_delete_of_unknown_deleted_or_foreign_credential_is_404(api):
     for client_id in ("no-such-client", created["client_id"], theirs["client_id"], "mock-client-2"):
         response = api.delete(f"{PATH}/{client_id}")
         assert response.status_code == 404
-        assert response.json()["detail"] == f"Client credential '{client_id}' not found"
+        assert response.json()["detail"] == "Entity not found"
     assert theirs["client_id"] in {c["client_id"] for c in api.get(PATH, as_="mock-client-2").json()}
 
 

@@ -71,7 +71,7 @@ def test_duplicate_username_is_409_but_other_tenants_may_reuse_it(api):
     create(api)
     response = api.post(PATH, json=user_body())
     assert response.status_code == 409
-    assert response.json()["detail"] == "Kafka user 'reader' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     create(api, as_="mock-client-2")
 
 
@@ -100,10 +100,10 @@ def test_update_or_delete_of_an_unknown_or_foreign_user_is_404(api):
     for username in ("nobody", "globex-user"):
         response = api.put(f"{PATH}/{username}", json={"kafka_acls": []})
         assert response.status_code == 404
-        assert response.json()["detail"] == f"Kafka user '{username}' not found"
+        assert response.json()["detail"] == "Entity not found"
         response = api.delete(f"{PATH}/{username}")
         assert response.status_code == 404
-        assert response.json()["detail"] == f"Kafka user '{username}' not found"
+        assert response.json()["detail"] == "Entity not found"
     assert len(api.get(PATH, as_="mock-client-2").json()) == 1
 
 

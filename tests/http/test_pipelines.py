@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import SNOWFLAKE_CONFIG, make_source
+from tests.conftest import PG_SOURCE_CONFIG, SNOWFLAKE_CONFIG, make_source
 from mockserver.domain.records import new_id
 
 MISSING = "6650a1f0c0ffee00000000ff"
@@ -92,8 +92,10 @@ def test_get_of_an_unknown_pipeline_is_an_empty_envelope(api):
     assert response.json()["total"] == 0 and response.json()["result"] == []
 
 
-def test_malformed_id_is_422(api):
-    assert api.get("/pipelines/not-an-id").status_code == 422
+@pytest.mark.parametrize("method", ["GET", "DELETE"])
+def test_malformed_id_is_404_entity_not_found(api, method):
+    response = api.request(method, "/pipelines/not-an-id", json={})
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_source_name_and_connector_default_to_the_live_entity(api, parts):
@@ -208,7 +210,7 @@ def test_duplicate_name_is_409(api, parts):
     create(api, body(*parts))
     response = api.post("/pipelines", json=body(*parts))
     assert response.status_code == 409
-    assert response.json() == {"detail": "Pipeline with name 'orders-to-snowflake' already exists"}
+    assert response.json() == {"detail": "Entity with this name already exists"}
 
 
 def test_name_is_free_again_after_delete_and_in_another_tenant(api, parts):
@@ -272,7 +274,7 @@ def test_update_checks_references(api, parts):
 def test_update_of_unknown_or_foreign_pipeline_is_404(api, parts):
     response = api.put(f"/pipelines/{MISSING}", json=body(*parts))
     assert response.status_code == 404
-    assert response.json() == {"detail": f"Pipeline {MISSING} not found"}
+    assert response.json() == {"detail": "Entity not found"}
     created = create(api, body(*parts))
     response = api.put(f"/pipelines/{created['id']}", json=body(*parts), as_="mock-client-2")
     assert response.status_code == 404
@@ -289,7 +291,7 @@ def test_delete_returns_json_and_the_pipeline_is_gone(api, parts):
     assert api.get("/pipelines").json()["total"] == 0
     again = api.delete(f"/pipelines/{created['id']}")
     assert again.status_code == 404
-    assert again.json() == {"detail": f"Pipeline {created['id']} not found"}
+    assert again.json() == {"detail": "Entity not found"}
 
 
 def test_delete_of_another_tenants_pipeline_is_404(api, parts):
@@ -380,3 +382,43 @@ def test_read_only_credential_cannot_write(api, parts):
 
 def test_no_token_is_401(api):
     assert api.client.get("/pipelines").status_code == 401
+
+
+# ---- topics a pipeline reads ---------------------------------------------------
+
+@pytest.mark.parametrize("form", ["short", "name", "id"])
+def test_a_topic_a_live_pipeline_reads_cannot_be_deleted(api, parts, form):
+    source, destination, _ = parts
+    users_name, users_id = source["topics"][0], source["topic_ids"][0]
+    written = {"short": "public.users", "name": users_name, "id": users_id}[form]
+    payload = body(source, destination)
+    payload["source"]["topics"] = [written]
+    pipeline = create(api, payload)
+    for ref in (users_name, users_id):
+        response = api.delete(f"/topics/{ref}")
+        assert response.status_code == 409
+        assert response.json() == {"detail": "Cannot delete: it is used by pipeline 'orders-to-snowflake'"}
+    # Another topic of the source is free; so is this one once the pipeline is gone.
+    assert api.delete(f"/topics/{source['topic_ids'][1]}").status_code == 200
+    assert api.delete(f"/pipelines/{pipeline['id']}").status_code == 200
+    assert api.delete(f"/topics/{users_id}").status_code == 200
+
+
+def test_a_source_update_that_drops_a_pipelines_table_is_allowed_and_the_pipeline_keeps_the_name(api, parts):
+    # Terraform updates the source before the pipeline that depends on it, so refusing
+    # would make dropping a table impossible in one apply; the pipeline's next write
+    # must then leave the dropped table out.
+    source, destination, _ = parts
+    pipeline = create(api, body(source, destination))
+    config = {**PG_SOURCE_CONFIG, "table.include.list.user.defined": "public.orders",
+              "slot.name": "slot_pg", "publication.name": "pub_pg"}
+    response = api.put(f"/sources/{source['id']}", json={"name": "pg", "connector": "postgresql", "config": config})
+    assert response.status_code == 200, response.text
+    read = api.get(f"/pipelines/{pipeline['id']}").json()["result"][0]
+    assert read["source"]["topics"] == ["public.users"]
+    as_read = {k: read[k] for k in ("name", "snapshot_new_tables", "source", "destination", "transforms",
+                                    "topic_auto_discovery_transforms", "tags")}
+    stale = api.put(f"/pipelines/{pipeline['id']}", json=as_read)
+    assert stale.status_code == 400 and "public.users" in stale.json()["detail"]
+    as_read["source"] = {**as_read["source"], "topics": ["public.orders"]}
+    assert api.put(f"/pipelines/{pipeline['id']}", json=as_read).status_code == 200

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from mockserver.domain.secrets import MASK
 from tests.conftest import PG_SOURCE_CONFIG
 
@@ -59,3 +61,42 @@ def test_db_key_file_is_private(api):
     key_file = Path(api.backend.settings.db + ".key")
     assert key_file.exists()
     assert key_file.stat().st_mode & 0o077 == 0
+
+
+def test_the_mask_sent_back_keeps_the_stored_secret(api):
+    created = api.post("/sources", json={"name": "s", "connector": "postgresql", "config": PG_SOURCE_CONFIG}).json()
+    read = api.get(f"/sources/{created['id']}").json()["result"][0]
+    assert read["config"]["database.password"] == MASK
+    put = api.put(f"/sources/{created['id']}", json={"name": "s", "connector": "postgresql", "config": read["config"]})
+    assert put.status_code == 200, put.text
+    again = api.get(f"/sources/{created['id']}?secret_returned=true").json()["result"][0]
+    assert again["config"]["database.password"] == "secret123"
+    # A new value still replaces it.
+    api.put(f"/sources/{created['id']}", json={"name": "s", "connector": "postgresql",
+                                                "config": {**PG_SOURCE_CONFIG, "database.password": "new"}})
+    assert api.get(f"/sources/{created['id']}?secret_returned=true").json()["result"][0][
+        "config"]["database.password"] == "new"
+
+
+@pytest.mark.parametrize("connector,key,config", [
+    ("destinations", "http.headers.authorization", {
+        "http.url": "https://hooks.example.com", "http.authorization.type": "static",
+        "http.headers.authorization": "Bearer abc"}),
+    ("sources", "api.key", {"api.key": "k-123"}),
+])
+def test_credentials_the_reference_leaves_unmarked_are_secret(api, connector, key, config):
+    code = "httpsink" if connector == "destinations" else "webhook"
+    response = api.post(f"/{connector}", json={"name": "x", "connector": code, "config": config})
+    assert response.status_code == 200, response.text
+    assert response.json()["config"][key] == MASK
+    stored = Path(api.backend.settings.db).read_text()
+    assert config[key] not in stored
+
+
+def test_read_only_credentials_read_secrets_masked_whatever_they_ask(api):
+    created = api.post("/sources", json={"name": "s", "connector": "postgresql", "config": PG_SOURCE_CONFIG}).json()
+    for view in (api.get(f"/sources/{created['id']}?secret_returned=true", as_="mock-readonly").json()["result"][0],
+                 api.get("/sources?secret_returned=true", as_="mock-readonly").json()["result"][0]):
+        assert view["config"]["database.password"] == MASK
+    admin = api.get(f"/sources/{created['id']}?secret_returned=true").json()["result"][0]
+    assert admin["config"]["database.password"] == "secret123"

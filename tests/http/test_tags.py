@@ -38,7 +38,7 @@ def test_system_tags_are_seeded_and_shared_by_every_tenant(api):
         production = next(t for t in tags if t["id"] == PRODUCTION)
         assert production == {
             "id": PRODUCTION, "name": "Production", "description": "Production workloads",
-            "type": ["sources", "destinations", "transforms", "pipelines", "topics"],
+            "type": ["environment", "sources", "destinations", "transforms", "pipelines", "topics"],
             "system": True, "custom": False,
         }
 
@@ -48,6 +48,36 @@ def test_seeding_is_idempotent_across_restarts(make_api):
     again = make_api()  # same db file
     records = again.backend.repo.find("tags", lambda t: t.get("system"))
     assert sorted(r["id"] for r in records) == sorted(SYSTEM_IDS)
+
+
+def test_a_system_tag_stored_by_an_older_build_takes_the_fixtures_types(make_api):
+    api = make_api()
+    old = api.backend.repo.get("tags", PRODUCTION)
+    api.backend.repo.replace("tags", {**old, "type": ["sources"]})
+    again = make_api()  # same db file, seeded again
+    assert "environment" in next(t for t in again.get("/tags").json()["tags"] if t["id"] == PRODUCTION)["type"]
+
+
+ALL_TYPES = ["environment", "general", "sources", "destinations", "pipelines", "transforms", "topics",
+             "services", "users", "tenant"]
+
+
+@pytest.mark.parametrize("tag_type", ALL_TYPES)
+def test_every_backend_tag_type_in_create_update_filters_and_search(api, tag_type):
+    created = api.post("/tags", json={"name": "t", "type": [tag_type]})
+    assert created.status_code == 200, created.text
+    assert created.json()["type"] == [tag_type]
+    other = "tenant" if tag_type != "tenant" else "users"
+    updated = api.put(f"/tags/{created.json()['id']}", json={"name": "t", "type": [tag_type, other]})
+    assert updated.json()["type"] == [tag_type, other]
+    listed = {t["name"] for t in api.get(f"/tags?tag_type={tag_type}").json()["tags"]}
+    searched = {t["name"] for t in api.post("/tags/search", json={"tag_type": tag_type}).json()["tags"]}
+    assert "t" in listed and listed == searched
+
+
+def test_environment_filter_finds_the_system_environment_tags(api):
+    found = api.get("/tags?tag_type=environment").json()["tags"]
+    assert {t["id"] for t in found} == SYSTEM_IDS
 
 
 def test_create_returns_the_tag_and_keeps_it(api):
@@ -102,7 +132,7 @@ def test_duplicate_name_is_409(api):
     create_tag(api, "team-data")
     response = api.post("/tags", json={"name": "team-data", "type": ["sources"]})
     assert response.status_code == 409
-    assert response.json()["detail"] == "Tag with name 'team-data' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     # A system tag's name is taken as well.
     response = api.post("/tags", json={"name": "Production", "type": ["sources"]})
     assert response.status_code == 409
@@ -148,7 +178,7 @@ def test_update_to_a_taken_name_is_409_and_to_its_own_name_is_fine(api):
     create_tag(api, "team-ops")
     response = api.put(f"/tags/{tag['id']}", json={"name": "team-ops", "type": ["sources"]})
     assert response.status_code == 409
-    assert response.json()["detail"] == "Tag with name 'team-ops' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     assert api.put(f"/tags/{tag['id']}", json={"name": "team-data", "type": ["topics"]}).status_code == 200
 
 
@@ -159,13 +189,13 @@ def test_unknown_or_foreign_tag_is_404(api, method):
     for tag_id in (MISSING, foreign["id"]):
         response = getattr(api, method)(f"/tags/{tag_id}", **body)
         assert response.status_code == 404
-        assert response.json()["detail"] == f"Tag '{tag_id}' not found"
+        assert response.json()["detail"] == "Entity not found"
     assert names(api.get("/tags", as_="mock-client-2", params={"tag_ids": foreign["id"]})) == {"theirs"}
 
 
-def test_malformed_tag_id_is_422(api):
+def test_malformed_tag_id_is_404(api):
     response = api.delete("/tags/not-an-id")
-    assert response.status_code == 422
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_system_tags_cannot_change_or_go(api):

@@ -63,7 +63,7 @@ def test_not_detailed_leaves_out_the_kafka_block(api, source):
 def test_unknown_topic_is_404(api, ref):
     response = api.get(f"/topics/{ref}")
     assert response.status_code == 404
-    assert response.json() == {"detail": f"Topic {ref} not found"}
+    assert response.json() == {"detail": "Entity not found"}
 
 
 def test_topic_of_another_tenant_is_404(api, source):
@@ -151,7 +151,7 @@ def test_delete_removes_the_topic_from_reads_and_from_its_source(api, source):
     assert api.get(f"/topics/{topic_id}").status_code == 404
     again = api.delete(f"/topics/{topic_id}")
     assert again.status_code == 404
-    assert again.json() == {"detail": f"Topic {topic_id} not found"}
+    assert again.json() == {"detail": "Entity not found"}
     read_back = api.get(f"/sources/{source['id']}").json()["result"][0]
     assert read_back["topic_ids"] == [source["topic_ids"][1]]
     assert read_back["topics"] == [source["topics"][1]]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import PG_SOURCE_CONFIG, make_source
 
 # The plugin files list the fields the provider maps (generated from the provider's resources).
 PLUGINS = Path(__file__).resolve().parents[2] / "fixtures" / "plugins" / "transforms"
@@ -186,7 +189,7 @@ def test_duplicate_name_is_409_until_the_first_is_deleted(api):
     first = created(api, name="dup")
     response = create(api, "rollup", name="dup")
     assert response.status_code == 409
-    assert response.json()["detail"] == "Transform with name 'dup' already exists"
+    assert response.json()["detail"] == "Entity with this name already exists"
     assert api.delete(f"/transforms/{first['id']}").status_code == 200
     assert create(api, "rollup", name="dup").status_code == 200
 
@@ -219,10 +222,11 @@ def test_get_missing_or_other_tenant_is_an_empty_envelope(api):
     assert read(api, tid, as_="mock-readonly")[0]["id"] == tid
 
 
-def test_get_with_a_malformed_id_is_422(api):
-    response = api.get("/transforms/not-an-id")
-    assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["path", "id"]
+@pytest.mark.parametrize("path", ["/transforms/not-an-id", "/transforms/not-an-id/job_status",
+                                  "/transforms/not-an-id/implementation_details"])
+def test_a_malformed_id_in_the_path_is_404(api, path):
+    response = api.get(path)
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
 
 
 def test_get_rejects_a_non_boolean_unwind_topics(api):
@@ -430,7 +434,7 @@ def test_implementation_errors(api):
     assert other.json()["detail"] == f"transform_id '{'c' * 24}' in the body does not match '{tid}' in the path"
     bad_version = api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {}, "version_id": "v2"})
     assert bad_version.status_code == 400
-    assert bad_version.json()["detail"] == "version_id must be a positive integer, got 'v2'"
+    assert bad_version.json()["detail"] == "version_id must be a positive integer of at most 18 digits, got 'v2'"
     no_impl = api.put(f"/transforms/{tid}/implementation_details", json={"transform_id": tid})
     assert no_impl.status_code == 422 and no_impl.json()["detail"][0]["loc"] == ["body", "implementation"]
     foreign = api.get(f"/transforms/{tid}/implementation_details", as_="mock-client-2")
@@ -511,3 +515,44 @@ def test_deploy_settles_after_the_status_delay(make_api, clock):
     assert job["status"] == "RUNNING" and job["start_time"]
     [stored] = read(api, tid)
     assert stored["status"] == "RUNNING" and stored["start_time"] == job["start_time"]
+
+
+# ---- the topics a transform writes to -----------------------------------------------
+
+def patterned(api, name, input_pattern, output_pattern, as_="mock-client"):
+    config = {**provider_config("map_filter", name), "transforms.input.topic.pattern": input_pattern,
+              "transforms.output.topic.pattern": output_pattern}
+    response = api.post("/transforms", as_=as_, json={"transform": "map_filter", "config": config})
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(api):
+    source = make_source(api, tables="public.users,public.orders")
+    make_source(api, name="other", tables="sales.users", as_="mock-client-2")  # another tenant's topic
+    transform = patterned(api, "t", r"source_[0-9a-f]{24}\.public\.(.*)", "public.$1_transformed")
+    assert transform["topics"] == ["public.users_transformed", "public.orders_transformed"]
+    assert all(re.fullmatch(r"[0-9a-f]{24}", i) for i in transform["topic_ids"])
+    assert len(set(transform["topic_ids"])) == 2
+    read_back = read(api, transform["id"])[0]
+    assert (read_back["topics"], read_back["topic_ids"]) == (transform["topics"], transform["topic_ids"])
+
+    # Topics come and go with the source's tables; the surviving one keeps its id.
+    users_id = transform["topic_ids"][0]
+    config = {**PG_SOURCE_CONFIG, "table.include.list.user.defined": "public.users,public.items",
+              "slot.name": "slot_pg", "publication.name": "pub_pg"}
+    assert api.put(f"/sources/{source['id']}", json={"name": "pg", "connector": "postgresql",
+                                                     "config": config}).status_code == 200
+    now = read(api, transform["id"])[0]
+    assert now["topics"] == ["public.users_transformed", "public.items_transformed"]
+    assert now["topic_ids"][0] == users_id
+    api.delete(f"/topics/{source['topics'][0]}")
+    assert read(api, transform["id"])[0]["topics"] == ["public.items_transformed"]
+
+
+@pytest.mark.parametrize("input_pattern,output_pattern", [
+    ("(unclosed", "x"), ("placeholder-input-topic-pattern", "out"), (r"source_.*\.(public)\.users", "$2"),
+])
+def test_a_pattern_that_matches_nothing_or_is_not_a_regex_gives_no_topics(api, input_pattern, output_pattern):
+    make_source(api, tables="public.users")
+    assert patterned(api, "t", input_pattern, output_pattern)["topics"] == []

@@ -169,3 +169,17 @@ def test_tag_data_source_both_lines(v2, v3):
     assert {t["id"] for t in v3.list_tags(ids=(DEVELOPMENT_TAG, PRODUCTION_TAG))} == {DEVELOPMENT_TAG, PRODUCTION_TAG}
     assert {t["id"] for t in v3.search_tags([DEVELOPMENT_TAG, PRODUCTION_TAG])} == {DEVELOPMENT_TAG, PRODUCTION_TAG}
 
+
+def test_tags_data_source_filters_by_environment(v3):
+    # The 3.x streamkap_tags data source lists environment tags; the system ones are among them.
+    environment = {t["id"] for t in v3.list_tags(types=("environment",))}
+    assert {DEVELOPMENT_TAG, PRODUCTION_TAG} <= environment
+
+
+@pytest.mark.parametrize("tag_type", ["environment", "general", "services", "users", "tenant"])
+def test_tag_resource_takes_every_backend_tag_type(v3, tag_type):
+    created = v3.create_tag(f"tf-{tag_type}", "", [tag_type])
+    assert created["type"] == [tag_type]
+    assert created["id"] in {t["id"] for t in v3.list_tags(types=(tag_type,))}
+    v3.delete_tag(created["id"])
+

@@ -25,10 +25,12 @@ TERRAFORM = "terraform"  # the created_from both lines send
 class ApiError(Exception):
     """A non-2xx answer, carrying the `detail` string the provider surfaces."""
 
-    def __init__(self, status: int, detail: Any) -> None:
+    def __init__(self, status: int, detail: Any, request_id: str = "") -> None:
         super().__init__(f"{status}: {detail}")
         self.status = status
         self.detail = detail
+        # The 3.x client puts this in its error text (and retries on what it finds there).
+        self.request_id = request_id
 
 
 class ProviderClient:
@@ -52,7 +54,7 @@ class ProviderClient:
         if not 200 <= response.status_code < 300:
             detail = response.json().get("detail") if response.headers.get("content-type", "").startswith(
                 "application/json") else response.text
-            raise ApiError(response.status_code, detail)
+            raise ApiError(response.status_code, detail, response.headers["x-request-id"])
         return response.json()  # the Go client decodes every 2xx body, deletes included
 
     def _one(self, url: str) -> dict | None:

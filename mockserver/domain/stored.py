@@ -1,0 +1,159 @@
+"""The shapes of stored records, checked once at start-up.
+
+Services read records by key (``record["name"]``); a hand-edited or foreign
+database whose records lack such a key would start and then answer 500 on the
+first list. These models state what every service relies on (extra keys are
+allowed), and ``check_records`` stops start-up with one line naming the first
+record that does not fit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from mockserver.errors import StartupError
+from mockserver.store import Repository
+
+
+class _Stored(BaseModel):
+    model_config = ConfigDict(extra="allow", strict=True)
+
+    id: str
+    deleted: bool = False
+
+
+class _Owned(_Stored):
+    tenant_id: str
+    service_id: str
+
+
+class _Status(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: str
+    settles_at: float
+
+
+class StoredConnector(_Owned):
+    name: str
+    connector: str
+    created_timestamp: str
+    sub_id: str
+    status: _Status
+    config: dict[str, Any]
+    tags: list[str] = []
+    topic_ids: list[str] = []
+    topics: list[str] = []
+    secret_keys: list[str] = []
+
+
+class StoredTransform(_Owned):
+    name: str
+    transform_type: str
+    sub_id: str
+    created_at: str
+    updated_at: str
+    config: dict[str, Any]
+    tags: list[str]
+    implementation: dict[str, Any] | None
+    version: int
+    versions: dict[str, dict[str, Any]]
+    job: dict[str, Any] | None = None
+    secret_keys: list[str] = []
+
+
+class _Ref(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+
+
+class StoredPipeline(_Owned):
+    name: str
+    sub_id: str
+    snapshot_new_tables: bool
+    source: _Ref
+    destination: _Ref
+    transforms: list[_Ref]
+    topic_auto_discovery_transforms: list[dict[str, Any]]
+    status: _Status
+    created_timestamp: str
+    tags: list[str] = []
+
+
+class StoredTopic(_Owned):
+    name: str
+    prefix: str
+    entity_type: str
+    entity_id: str
+    partitions: int
+    created_timestamp: str
+    tags: list[str] = []
+
+
+class StoredTag(_Stored):
+    name: str
+    type: list[str]
+    system: bool
+    custom: bool
+    tenant_id: str | None
+    service_id: str | None
+
+
+class StoredKafkaUser(_Owned):
+    username: str
+    password_hash: str
+    whitelist_ips: Any = None
+    kafka_acls: list[dict[str, Any]]
+    is_create_schema_registry: bool
+
+
+class StoredCredential(_Owned):
+    client_id: str
+    secret_hash: str
+    description: str
+    role_ids: list[str]
+    created_at: str
+
+
+MODELS: dict[str, type[BaseModel]] = {
+    "sources": StoredConnector,
+    "destinations": StoredConnector,
+    "transforms": StoredTransform,
+    "pipelines": StoredPipeline,
+    "topics": StoredTopic,
+    "tags": StoredTag,
+    "kafka_users": StoredKafkaUser,
+    "client_credentials": StoredCredential,
+}
+
+
+def _model_of(table: str, record: Any) -> type[BaseModel]:
+    # A deleted record may have lost its payload (records.tombstone): only its identity must hold.
+    return _Stored if isinstance(record, dict) and record.get("deleted") is True else MODELS[table]
+
+
+def _fits(table: str, record: Any) -> bool:
+    try:
+        _model_of(table, record).model_validate(record)
+    except ValidationError:
+        return False
+    return True
+
+
+def check_records(repo: Repository, where: str) -> None:
+    """Stop start-up at the first stored record that does not fit its table's model, naming table, id and key."""
+    for table in MODELS:
+        # Only a misfit is copied out of the store, so a large database is checked in place.
+        misfits = repo.select(table, lambda r: not _fits(table, r), 0, 1)[1]  # noqa: B023 (used at once)
+        for record in misfits:
+            try:
+                _model_of(table, record).model_validate(record)
+            except ValidationError as exc:
+                error = exc.errors()[0]
+                key = ".".join(map(str, error["loc"])) or "<record>"
+                record_id = record.get("id") if isinstance(record.get("id"), str) else "<no id>"
+                raise StartupError(f"{where}: table {table}, record {record_id}: {key}: {error['msg']}; "
+                                   "fix the record or move the file away") from None
