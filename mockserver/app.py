@@ -11,12 +11,16 @@ from typing import Callable
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.control import routes as control_routes
+from mockserver.control.clock import VirtualClock
+from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
+from mockserver.control.plane import ControlPlane
 from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
-from mockserver.domain.records import Timing
+from mockserver.domain.records import Timing, tombstone
 from mockserver.domain.secrets import SecretBox, box_for
 from mockserver.domain.stored import check_records
 from mockserver.domain.tags import TagService
@@ -27,6 +31,7 @@ from mockserver.http import docs
 from mockserver.http.errors import HANDLERS
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import literal_paths_win
+from mockserver.http.middleware import BodyLimit, DurableWrites
 from mockserver.settings import Settings
 from mockserver.store import Repository
 
@@ -53,7 +58,7 @@ class Backend:
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
-        repo = Repository(settings.db)
+        repo = Repository(settings.db, shrink=lambda record: tombstone(record, clock()))
         check_records(repo, settings.db)
         box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
         directory = Directory.load(settings.fixtures / "tenants.json")
@@ -123,8 +128,14 @@ class RequestIdMiddleware:
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     settings = settings or Settings()
+    clock = VirtualClock(clock)  # the control plane moves it; the backend only reads it
     backend = Backend.build(settings, clock)
-    routes = [*docs.routes, *api_routes()]
+    control = ControlPlane(backend, clock)
+    routes = [
+        *([control_routes.mount(control)] if settings.admin else []),
+        *docs.routes,
+        *api_routes(),
+    ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
@@ -134,5 +145,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     literal_paths_win(routes)
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.backend = backend
+    app.state.control = control
+    app.add_middleware(DurableWrites, repo=backend.repo)
+    if settings.admin:
+        app.add_middleware(FaultMiddleware, control=control)  # inside the request id: a fault carries one too
+    app.add_middleware(BodyLimit, max_body=settings.max_body)  # outside faults: they read the whole body
     app.add_middleware(RequestIdMiddleware)
+    if settings.admin:
+        app.add_middleware(JournalMiddleware, control=control)  # outermost: the final status and request id
     return app

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, Settings
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -30,10 +30,19 @@ def main() -> None:
               help="Seconds a deleted entity stays visible after DELETE ?wait=false.")
 @click.option("--secret-key", envvar="STREAMKAP_MOCK_SECRET_KEY", default=None, show_default=False,
               help="Fernet key for secrets at rest (default: generated and kept in <db>.key).")
+@click.option("--max-body", envvar="STREAMKAP_MOCK_MAX_BODY", default=DEFAULT_MAX_BODY, type=click.IntRange(min=1),
+              help="Largest request body accepted, in bytes (larger ones get 413).")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", default=None, show_default=False,
+              help="Bearer token the /__mock control plane requires (default: none, it is open).")
+@click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", is_flag=True, help="Serve no /__mock control plane.")
+@click.option("--seed", envvar="STREAMKAP_MOCK_SEED", default=None, show_default=False,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file of entities with fixed ids to load at start-up and on every reset.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
-          delete_delay: float, secret_key: str | None, log_level: str) -> None:
+          delete_delay: float, secret_key: str | None, max_body: int, log_level: str, admin_token: str | None,
+          no_admin: bool, seed: Path | None) -> None:
     """Serve the mock API."""
     import uvicorn
 
@@ -41,7 +50,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
 
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
-                        secret_key=secret_key)
+                        secret_key=secret_key, max_body=max_body, admin=not no_admin, admin_token=admin_token,
+                        seed=seed)
     try:
         app = create_app(settings)
     except StartupError as exc:
@@ -77,11 +87,13 @@ def plugins_check(fixtures: Path) -> None:
 
 
 @main.command()
-def openapi() -> None:
+@click.option("--control", is_flag=True, help="The control plane's document (GET /__mock/openapi.json) instead.")
+def openapi(control: bool) -> None:
     """Print the OpenAPI document of this build (what GET /openapi.json serves)."""
+    from mockserver.control import routes as control_routes
     from mockserver.http.openapi import document, render
 
-    click.echo(render(document()), nl=False)
+    click.echo(render(control_routes.document() if control else document()), nl=False)
 
 
 @main.command("contract-test")

@@ -46,5 +46,21 @@ class Unprocessable(ApiError):
     status = 422
 
 
+class PayloadTooLarge(ApiError):
+    status = 413
+
+
+class StorageFailed(ApiError):
+    """The change could not be saved, so it was not made."""
+
+    status = 503
+    default_detail = "Storage failed; nothing was written"
+
+
+class StorageFull(StorageFailed):
+    status = 507
+    default_detail = "Storage is full; nothing was written"
+
+
 class StartupError(Exception):
     """Not an API answer: the server cannot start (unreadable db file, lost or wrong key)."""

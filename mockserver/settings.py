@@ -14,6 +14,9 @@ from pathlib import Path
 DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 DEFAULT_DB = "data/streamkap-mock.json"
 MEMORY = ":memory:"
+# Ten times the largest real connector config (a 12,000-table include list is ~0.4 MB),
+# small enough that parsing a body at the limit takes milliseconds.
+DEFAULT_MAX_BODY = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -31,6 +34,15 @@ class Settings:
     delete_delay: float = 0.0
     # Fernet key for secrets at rest; by default one is kept beside the db file.
     secret_key: str | None = None
+    # Largest request body accepted, in bytes; larger ones get 413.
+    max_body: int = DEFAULT_MAX_BODY
+    # The control plane under /__mock: on by default, behind this bearer token when one is set.
+    admin: bool = True
+    admin_token: str | None = None
+    # Entities with fixed ids, loaded at start-up and again on every reset.
+    seed: Path | None = None
+    # Requests the control plane's journal keeps (the oldest go first).
+    journal_size: int = 10_000
 
     @property
     def in_memory(self) -> bool:

@@ -1,202 +1,641 @@
 """The storage seam: every read and write of entities goes through ``Repository``.
 
-Strategy (documented in the README):
-- TinyDB, one table per entity type, one JSON file.
-- The file is read once at start-up into memory; reads are served from memory,
-  so their cost does not depend on the file size and they never touch the disk.
-- Every write rewrites the file atomically: a temporary file in the same
-  directory is written, fsync'd and renamed over the old one, so a crash
-  mid-write leaves the previous file intact.
-- A domain operation that writes several records does it in one
-  ``transaction()``: one rewrite of the file, and all of it or nothing.
-- One lock serialises writes (and the read-modify-write they do), so concurrent
-  requests never lose an update.
-- Entities are never removed, only soft-deleted (``deleted: true``).
+Strategy (documented in the README, "Storage"):
+- All data lives in memory, as a TinyDB document (``{table: {doc_id: record}}``);
+  reads never touch the disk.
+- On disk: ``<db>`` is a TinyDB JSON snapshot, ``<db>.journal`` holds one JSON
+  line per committed transaction since (the records it wrote, whole). A write
+  appends its line, so it costs what it changes, not what is stored. The line
+  is fsync'd before the response; concurrent writers share one fsync (group
+  commit). Start-up loads the snapshot and replays the journal over it; a torn
+  last line (a crash mid-append) is dropped.
+- Compaction folds the journal into a new snapshot (temporary file, fsync,
+  rename, fsync of the directory) when the journal outgrows a threshold, after
+  an idle time, and at a clean shutdown, so a stopped server's ``<db>`` opens
+  with plain ``TinyDB(path)``.
+- A transaction that cannot reach the journal is undone in memory and the
+  journal cut back: a failed write leaves no trace, and answers 507 (disk full)
+  or 503.
+- One server per database: an OS lock on ``<db>.lock`` that names its holder.
+- Equality indexes (built on first use, kept up to date on every write) let a
+  lookup or a page cost about its result, in creation order.
 """
 
 from __future__ import annotations
 
+import asyncio
+import bisect
 import contextlib
-import copy
-import json
+import contextvars
+import errno
+import fcntl
+import heapq
+import itertools
+import logging
 import os
-import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
+import orjson
 from tinydb import TinyDB
 from tinydb.storages import Storage
 
-from mockserver.errors import StartupError
+from mockserver.errors import StartupError, StorageFailed, StorageFull
+from mockserver.jsoncodec import deep_copy as _copy, dumps, loads
 
 Record = dict[str, Any]
+# Field equalities: a field is a top-level name, or a path into nested objects (``("config", "slot.name")``).
+Field = str | tuple[str, ...]
+Where = dict[Field, Any]
+MEMORY = ":memory:"
+log = logging.getLogger("streamkap_mock")
+
+# The write a request made, so the HTTP layer can await its fsync before answering.
+_ticket: contextvars.ContextVar[int] = contextvars.ContextVar("streamkap_mock_write_ticket", default=0)
 
 
-class AtomicJSONStorage(Storage):
-    """A TinyDB storage that keeps the data in memory and persists it atomically.
+def _key_of(value: Any) -> Any:
+    return dumps(value) if isinstance(value, (list, dict)) else value
 
-    With no path it only keeps the data in memory (``--db :memory:``).
-    Inside ``transaction()`` writes stay in memory and reach the file once, at
-    the end; if the block fails, memory goes back to the last persisted state,
-    so no request leaves part of its work behind.
-    """
 
-    def __init__(self, path: str | None) -> None:
-        self._path = Path(path) if path else None
-        self._data: dict | None = None
-        self._depth = 0
-        self._dirty = False
-        self._snapshot: str | None = None  # memory mode: the state to roll back to
-        if self._path is not None:
-            self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._data = self._open(path)
+class Disk:
+    """Every file operation the store makes; a test swaps in one that fails (disk full, I/O error)."""
 
-    def read(self) -> dict | None:
-        return self._data
+    def open_append(self, path: Path) -> int:
+        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+
+    def write(self, fd: int, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+
+    def fsync(self, fd: int) -> None:
+        os.fsync(fd)
+
+    def truncate(self, fd: int, size: int) -> None:
+        os.ftruncate(fd, size)
+
+    def replace_file(self, path: Path, chunks: Iterable[bytes]) -> None:
+        """Write ``path`` atomically: a temporary file, fsync, rename, fsync of the directory."""
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as handle:
+                for chunk in chunks:
+                    handle.write(chunk)
+                handle.flush()
+                self.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        self.fsync_dir(path.parent)
+
+    def fsync_dir(self, directory: Path) -> None:
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+class _Document(Storage):
+    """TinyDB's storage over the in-memory document; the Repository does the persisting."""
+
+    def __init__(self, data: dict) -> None:
+        self.data = data
+
+    def read(self) -> dict:
+        return self.data
 
     def write(self, data: dict) -> None:
-        self._data = data
-        if self._depth:
-            self._dirty = True
-        else:
-            self._persist()
+        self.data = data
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        if self._depth == 0 and self._path is None:
-            self._snapshot = json.dumps(self._data)
-        self._depth += 1
+
+def storage_error(exc: OSError) -> StorageFailed:
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return StorageFull(f"Storage is full ({exc.strerror}); nothing was written. Free space and retry.")
+    return StorageFailed(f"Storage failed ({exc.strerror or exc}); nothing was written. Retry later.")
+
+
+class _Lock:
+    """The OS lock that makes a database one server's: ``<db>.lock`` holds the holder's pid."""
+
+    def __init__(self, db: Path) -> None:
+        self.path = db.with_name(db.name + ".lock")
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
-            yield
-        except BaseException:
-            self._depth -= 1
-            if self._depth == 0:
-                self._dirty = False
-                self._restore()
-            raise
-        self._depth -= 1
-        if self._depth == 0 and self._dirty:
-            self._dirty = False
-            self._persist()
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            os.close(self.fd)
+            raise StartupError(f"{db} is in use by another streamkap-mock server (pid {holder}); "
+                               "stop it or give this one another --db") from None
+        os.ftruncate(self.fd, 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
 
-    def _open(self, path: str) -> dict | None:
-        """The file's data at start-up; a file that is not a database stops the server, untouched."""
-        # A crash mid-write leaves its temporary file behind; the database itself is intact.
-        for stale in self._path.parent.glob(f"{self._path.name}*.tmp"):
-            stale.unlink(missing_ok=True)
-        try:
-            data = self._load()
-        except ValueError as exc:  # bad JSON or bad UTF-8
-            raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
-        if data is not None and not (isinstance(data, dict) and all(isinstance(t, dict) for t in data.values())):
-            raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
-        return data
-
-    def _load(self) -> dict | None:
-        if self._path is None or not self._path.exists() or not self._path.stat().st_size:
-            return None
-        with self._path.open(encoding="utf-8") as handle:
-            return json.load(handle)
-
-    def _restore(self) -> None:
-        # TinyDB changes the documents it read in place, so memory already holds
-        # what failed to persist: go back to what the file (or snapshot) says.
-        self._data = self._load() if self._path is not None else json.loads(self._snapshot or "null")
-
-    def _persist(self) -> None:
-        if self._path is None:
-            return
-        fd, tmp = tempfile.mkstemp(dir=self._path.parent, prefix=self._path.name, suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                json.dump(self._data, handle, separators=(",", ":"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, self._path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            self._restore()
-            raise
-
-    def close(self) -> None:
-        pass
+    def release(self) -> None:
+        os.close(self.fd)  # closing the descriptor releases the lock
 
 
 class Repository:
-    """Tables of records keyed by their string ``id``, in insertion order."""
+    """Tables of records keyed by their string ``id``, in insertion order, durable on every commit.
 
-    def __init__(self, db: str) -> None:
-        self._db = TinyDB(None if db == ":memory:" else db, storage=AtomicJSONStorage)
-        self._storage: AtomicJSONStorage = self._db.storage  # type: ignore[assignment]
+    ``shrink`` gives the form a record is stored in (e.g. a deleted one without its payload).
+    """
+
+    def __init__(self, db: str, *, disk: Disk | None = None, shrink: Callable[[Record], Record] | None = None,
+                 compact_bytes: int = 16 << 20, compact_idle: float = 30.0) -> None:
+        self._path = None if db == MEMORY else Path(db)
+        self.disk = disk or Disk()  # every file operation; a test swaps it to simulate a failing disk
+        self._shrink = shrink
+        self._compact_bytes = compact_bytes
+        self._compact_idle = compact_idle
         self._lock = threading.RLock()
-        # id -> TinyDB doc_id, per table, so a lookup by id does not scan.
-        self._index: dict[str, dict[str, int]] = {}
+        self._doc: dict[str, dict[str, Record]] = {}
+        self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
+        self._next: dict[str, int] = {}
+        self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
+        # The open transaction: undo entries, and the records to journal (by (table, doc_id)).
+        self._depth = 0
+        self._undo: list[tuple[str, str, Record | None]] = []
+        self._changes: dict[tuple[str, str], Record | None] = {}
+        self._reset: dict | None = None
+        # Durability: transactions are numbered; those written but not fsync'd can still be undone.
+        self._written_seq = 0
+        self._synced_seq = 0
+        self._unsynced: list[tuple[int, int, list]] = []  # (seq, journal size before, undo)
+        self._lost: list[tuple[int, int]] = []  # seq ranges undone after a failed fsync
+        self._journal_size = 0
+        self._flushing: asyncio.Future | None = None
+        self._fsync_lock = threading.Lock()
+        self._compact_lock = threading.Lock()
+        self._last_write = time.monotonic()
+        self._wake = threading.Condition(threading.Lock())
+        self._closed = False
+        self._os_lock: _Lock | None = None
+        self._journal_fd = -1
+        if self._path is not None:
+            self._open()
+        self._db = TinyDB(self._doc, storage=_Document)
+        self._compactor: threading.Thread | None = None
+        if self._path is not None:
+            self._compactor = threading.Thread(target=self._compact_loop, name="store-compactor", daemon=True)
+            self._compactor.start()
+
+    # ---- start-up ------------------------------------------------------------
+
+    @property
+    def _journal_path(self) -> Path:
+        assert self._path is not None
+        return self._path.with_name(self._path.name + ".journal")
+
+    def _open(self) -> None:
+        path = self._path
+        assert path is not None
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._os_lock = _Lock(path)
+        try:
+            # Temporary files of a crashed writer; only the lock holder may remove them.
+            for stale in path.parent.glob(f"{path.name}*.tmp"):
+                stale.unlink(missing_ok=True)
+            self._install(self._load_snapshot())
+            self._replay()
+            self._journal_fd = self.disk.open_append(self._journal_path)
+        except BaseException:
+            self._os_lock.release()
+            raise
+
+    def _load_snapshot(self) -> dict:
+        path = self._path
+        assert path is not None
+        raw = path.read_bytes() if path.exists() else b""
+        if not raw.strip():
+            return {}
+        try:
+            data = loads(raw)
+        except ValueError as exc:  # bad JSON or bad UTF-8
+            raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
+        if not (isinstance(data, dict) and all(isinstance(t, dict) for t in data.values())):
+            raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
+        return data
+
+    def _replay(self) -> None:
+        journal = self._journal_path
+        raw = journal.read_bytes() if journal.exists() else b""
+        lines = raw.split(b"\n")
+        good = 0
+        for number, line in enumerate(lines):
+            last = number == len(lines) - 1
+            if last and not line:
+                break
+            try:
+                entry = loads(line)
+                if last:  # complete JSON but no newline: the append was cut before its end
+                    raise ValueError("no end of line")
+                self._apply_entry(entry)
+            except (ValueError, KeyError, TypeError, AttributeError) as exc:
+                if last or not any(lines[number + 1:]):
+                    log.warning("%s: dropped a torn last line (a crash mid-write; it was never acknowledged)",
+                                journal)
+                    break
+                raise StartupError(f"{journal} line {number + 1} is corrupt ({exc}); "
+                                   "fix it or move it away") from None
+            good += len(line) + 1
+        if good != len(raw):
+            with open(journal, "r+b") as handle:
+                handle.truncate(good)
+                os.fsync(handle.fileno())
+        self._journal_size = good
+
+    def _apply_entry(self, entry: dict) -> None:
+        if "reset" in entry:
+            self._install(entry["reset"])
+        for table, key, record in entry.get("put", ()):
+            self._put(table, str(key), record)
+
+    def _install(self, data: dict) -> None:
+        """Make ``data`` the whole state, rebuilding the id lookups (indexes are rebuilt on use)."""
+        self._doc.clear()
+        self._doc.update(data)
+        self._ids = {t: {r["id"]: k for k, r in rows.items()} for t, rows in data.items()}
+        self._next = {t: max(map(int, rows), default=0) + 1 for t, rows in data.items()}
+        self._indexes = {}
+
+    # ---- the in-memory state -------------------------------------------------
+
+    def _put(self, table: str, key: str, record: Record | None) -> Record | None:
+        """Set one document (None removes it), keeping the lookups in step; returns the old one."""
+        rows = self._doc.setdefault(table, {})
+        old = rows.get(key)
+        ids = self._ids.setdefault(table, {})
+        if record is None:
+            rows.pop(key, None)
+            if old is not None:
+                ids.pop(old["id"], None)
+        else:
+            rows[key] = record
+            ids[record["id"]] = key
+            self._next[table] = max(self._next.get(table, 1), int(key) + 1)
+        for fields, buckets in self._indexes.get(table, {}).items():
+            before = self._index_key(old, fields)
+            after = self._index_key(record, fields)
+            if before == after:
+                continue
+            number = int(key)
+            if before is not None:
+                bucket = buckets[before]
+                del bucket[bisect.bisect_left(bucket, number)]
+                if not bucket:
+                    del buckets[before]
+            if after is not None:
+                bisect.insort(buckets.setdefault(after, []), number)
+        return old
+
+    @staticmethod
+    def _index_key(record: Record | None, fields: tuple[Field, ...]) -> tuple | None:
+        if record is None:
+            return None
+        values = []
+        for field in fields:
+            value: Any = record
+            for part in (field,) if isinstance(field, str) else field:
+                value = value.get(part) if isinstance(value, dict) else None
+            values.append(_key_of(value))
+        return tuple(values)
+
+    def _index(self, table: str, fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
+        indexes = self._indexes.setdefault(table, {})
+        buckets = indexes.get(fields)
+        if buckets is None:
+            buckets = {}
+            for key, record in self._doc.get(table, {}).items():
+                buckets.setdefault(self._index_key(record, fields), []).append(int(key))
+            for bucket in buckets.values():
+                bucket.sort()
+            indexes[fields] = buckets
+        return buckets
+
+    def _candidates(self, table: str, where: Where | list[Where] | None) -> Iterable[Record]:
+        rows = self._doc.get(table, {})
+        if where is None:
+            return rows.values()
+        lists = []
+        for clause in [where] if isinstance(where, dict) else where:
+            fields = tuple(sorted(clause, key=repr))
+            bucket = self._index(table, fields).get(tuple(_key_of(clause[f]) for f in fields))
+            if bucket:
+                lists.append(bucket)
+        keys = lists[0] if len(lists) == 1 else list(heapq.merge(*lists))
+        return _Rows(rows, keys if lists else [])
+
+    # ---- transactions ----------------------------------------------------------
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
-        """All the writes of the block reach the file together, once, or none of them do."""
+        """All the writes of the block reach the journal together, in one line, or none of them do."""
         with self._lock:
+            self._depth += 1
             try:
-                with self._storage.transaction():
-                    yield
+                yield
             except BaseException:
-                self._index.clear()  # ids of rolled-back inserts must not linger
+                self._depth -= 1
+                if self._depth == 0:
+                    self._rollback(self._undo)
+                    self._end()
                 raise
+            self._depth -= 1
+            if self._depth == 0:
+                try:
+                    self._commit()
+                finally:
+                    self._end()
 
-    def _table_index(self, table: str) -> dict[str, int]:
-        index = self._index.get(table)
-        if index is None:
-            index = {doc["id"]: doc.doc_id for doc in self._db.table(table).all()}
-            self._index[table] = index
-        return index
+    def _end(self) -> None:
+        self._undo, self._changes, self._reset = [], {}, None
+
+    def _rollback(self, undo: list) -> None:
+        for table, key, old in reversed(undo):
+            if table == "*":
+                self._install(old)  # type: ignore[arg-type]
+            else:
+                self._put(table, key, old)
+
+    def _write(self, table: str, record: Record, *, new: bool) -> None:
+        """Store ``record`` (already a private copy) inside the open transaction."""
+        key = self._ids.get(table, {}).get(record["id"])
+        if new:
+            if key is not None:
+                raise KeyError(f"{table} already holds id {record['id']}")
+            key = str(self._next.get(table, 1))
+        elif key is None:
+            raise KeyError(f"{table} holds no id {record['id']}")
+        if self._shrink is not None:
+            record = self._shrink(record)
+        self._undo.append((table, key, self._put(table, key, record)))
+        self._changes[(table, key)] = record
+
+    def _commit(self) -> None:
+        if not self._changes and self._reset is None:
+            return
+        if self._path is None:
+            return
+        entry: dict[str, Any] = {"put": [[t, int(k), r] for (t, k), r in self._changes.items()]}
+        if self._reset is not None:
+            entry["reset"] = self._reset
+        line = dumps(entry) + b"\n"
+        before = self._journal_size
+        try:
+            self.disk.write(self._journal_fd, line)
+        except OSError as exc:
+            self._rollback(self._undo)
+            self._cut_journal(before)
+            raise storage_error(exc) from exc
+        self._journal_size = before + len(line)
+        self._written_seq += 1
+        self._unsynced.append((self._written_seq, before, self._undo))
+        self._last_write = time.monotonic()
+        _ticket.set(self._written_seq)
+        if self._journal_size > self._compact_bytes:
+            with self._wake:
+                self._wake.notify()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:  # no event loop here to await it on: make it durable now
+            self._sync(self._written_seq)
+
+    def _cut_journal(self, size: int) -> None:
+        try:
+            self.disk.truncate(self._journal_fd, size)
+        except OSError:
+            log.exception("could not cut %s back to %d bytes", self._journal_path, size)
+
+    # ---- durability --------------------------------------------------------------
+
+    def _sync(self, target: int) -> None:
+        """fsync the journal; on failure undo every write not yet durable, and raise."""
+        try:
+            with self._fsync_lock:
+                self.disk.fsync(self._journal_fd)
+        except OSError as exc:
+            with self._lock:
+                if self._synced_seq < target:
+                    self._undo_unsynced()
+            raise storage_error(exc) from exc
+        with self._lock:
+            if target > self._synced_seq:
+                self._synced_seq = target
+                self._unsynced = [u for u in self._unsynced if u[0] > target]
+
+    def _undo_unsynced(self) -> None:
+        if not self._unsynced:
+            return
+        for _, _, undo in reversed(self._unsynced):
+            self._rollback(undo)
+        self._cut_journal(self._unsynced[0][1])
+        self._journal_size = self._unsynced[0][1]
+        self._lost.append((self._unsynced[0][0], self._written_seq))
+        self._synced_seq = self._written_seq
+        self._unsynced = []
+
+    def _was_lost(self, seq: int) -> bool:
+        return any(first <= seq <= last for first, last in self._lost)
+
+    @staticmethod
+    def ticket() -> int:
+        """The last transaction this request (task or thread context) committed; 0 if none."""
+        return _ticket.get()
+
+    @staticmethod
+    def set_ticket(seq: int = 0) -> None:
+        """Start a request with no write (0), or carry a write made in another context over to this one."""
+        _ticket.set(seq)
+
+    async def durable(self, seq: int) -> None:
+        """Wait until transaction ``seq`` is on disk; raises ``StorageFailed`` if it never will be.
+
+        Concurrent callers share one fsync: whoever finds none running starts one
+        that covers every transaction written so far.
+        """
+        while True:
+            if self._was_lost(seq):
+                raise StorageFailed("Storage failed while saving this change; nothing was written. Retry later.")
+            if self._synced_seq >= seq:
+                return
+            flush = self._flushing
+            if flush is None or flush.done():
+                # A new fsync covers every transaction written so far, this one included.
+                loop = asyncio.get_running_loop()
+                flush = self._flushing = loop.run_in_executor(None, self._sync, self._written_seq)
+            try:
+                await asyncio.shield(flush)
+            except StorageFailed:
+                if self._was_lost(seq):
+                    raise
+
+    # ---- compaction --------------------------------------------------------------
+
+    def _compact_loop(self) -> None:
+        while True:
+            with self._wake:
+                self._wake.wait(timeout=self._compact_idle)
+            if self._closed:
+                return
+            idle = time.monotonic() - self._last_write >= self._compact_idle
+            if self._journal_size > self._compact_bytes or (idle and self._journal_size):
+                try:
+                    self.compact()
+                except (OSError, StorageFailed) as exc:  # e.g. disk full: the journal still holds everything
+                    log.warning("compaction of %s failed (%s); will retry", self._path, exc)
+
+    def compact(self) -> None:
+        """Fold the journal into a new snapshot; the journal keeps only what came after."""
+        if self._path is None:
+            return
+        with self._compact_lock:
+            with self._lock:
+                if self._unsynced:  # a snapshot holds only what is durable (or it could outlive an undo)
+                    self._sync(self._written_seq)
+                tables = {t: dict(rows) for t, rows in self._doc.items()}
+                mark = self._journal_size
+            self.disk.replace_file(self._path, self._snapshot_chunks(tables))
+            with self._lock, self._fsync_lock:
+                tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
+                self.disk.replace_file(self._journal_path, [tail])
+                old_fd, self._journal_fd = self._journal_fd, self.disk.open_append(self._journal_path)
+                os.close(old_fd)
+                # The new journal was fsync'd whole: everything written so far is durable.
+                self._journal_size = len(tail)
+                self._synced_seq = self._written_seq
+                self._unsynced = []
+
+    def _snapshot_chunks(self, tables: dict[str, dict[str, Record]]) -> Iterator[bytes]:
+        """The TinyDB JSON document, record by record, so other threads run between the pieces."""
+        yield b"{"
+        for t_number, (table, rows) in enumerate(tables.items()):
+            yield (b"," if t_number else b"") + orjson.dumps(table) + b":{"
+            for r_number, (key, record) in enumerate(rows.items()):
+                if self._shrink is not None:
+                    record = self._shrink(record)
+                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + dumps(record)
+            yield b"}"
+        yield b"}"
+
+    # ---- the public interface ------------------------------------------------------
 
     def insert(self, table: str, record: Record) -> Record:
-        with self._lock:
-            doc_id = self._db.table(table).insert(record)
-            self._table_index(table)[record["id"]] = doc_id
-        return copy.deepcopy(record)
+        stored = _copy(record)
+        with self.transaction():
+            self._write(table, stored, new=True)
+        return _copy(record)
+
+    def insert_many(self, table: str, records: Iterable[Record]) -> None:
+        """Insert several records in one transaction."""
+        with self.transaction():
+            for record in records:
+                self._write(table, _copy(record), new=True)
 
     def get(self, table: str, record_id: str) -> Record | None:
         with self._lock:
-            doc_id = self._table_index(table).get(record_id)
-            if doc_id is None:
+            key = self._ids.get(table, {}).get(record_id)
+            if key is None:
                 return None
-            doc = self._db.table(table).get(doc_id=doc_id)
-            return copy.deepcopy(dict(doc)) if doc is not None else None
+            doc = self._db.table(table).get(doc_id=int(key))
+            return _copy(doc) if doc is not None else None
 
     def replace(self, table: str, record: Record) -> Record:
         self.replace_many(table, [record])
-        return copy.deepcopy(record)
-
-    def find(self, table: str, predicate: Callable[[Record], bool]) -> list[Record]:
-        """Every record matching ``predicate``, oldest first."""
-        return self.select(table, predicate)[1]
-
-    def select(self, table: str, predicate: Callable[[Record], bool],
-               start: int = 0, stop: int | None = None) -> tuple[int, list[Record]]:
-        """How many records match, and copies of the matches in ``[start:stop]`` (oldest first).
-
-        Only the slice is copied, so a page of a long list stays cheap.
-        """
-        with self._lock:
-            matches = [doc for doc in self._db.table(table).all() if predicate(doc)]
-            return len(matches), [copy.deepcopy(dict(doc)) for doc in matches[start:stop]]
+        return _copy(record)
 
     def replace_many(self, table: str, records: Iterable[Record]) -> None:
-        """Replace stored records by id, in one write of the file."""
-        new = {record["id"]: copy.deepcopy(record) for record in records}
-        if not new:
-            return
+        """Replace stored records by id, in one transaction."""
+        with self.transaction():
+            for record in records:
+                self._write(table, _copy(record), new=False)
 
-        def replace_doc(doc: dict) -> None:
-            replacement = new[doc["id"]]
-            doc.clear()
-            doc.update(replacement)
+    def find(self, table: str, predicate: Callable[[Record], bool] | None = None, *,
+             where: Where | list[Where] | None = None) -> list[Record]:
+        """Every record matching ``where`` (field equalities, served by an index) and ``predicate``, oldest first."""
+        return self.select(table, predicate, where=where)[1]
 
+    def select(self, table: str, predicate: Callable[[Record], bool] | None = None,
+               start: int = 0, stop: int | None = None, *,
+               where: Where | list[Where] | None = None) -> tuple[int, list[Record]]:
+        """How many records match, and copies of the matches in ``[start:stop]`` (oldest first).
+
+        ``where`` is an equality filter on fields (or a list of them, united) served by
+        an index; with no ``predicate`` a page costs only its own size.
+        """
         with self._lock:
-            index = self._table_index(table)
-            self._db.table(table).update(replace_doc, doc_ids=[index[record_id] for record_id in new])
+            candidates = self._candidates(table, where)
+            if predicate is None:
+                total = len(candidates)  # type: ignore[arg-type]
+                page = (candidates[start:stop] if isinstance(candidates, _Rows)
+                        else list(itertools.islice(candidates, start, stop)))
+            else:
+                matches = [r for r in candidates if predicate(r)]
+                total, page = len(matches), matches[start:stop]
+            return total, [_copy(r) for r in page]
+
+    def count(self, table: str, where: Where | None = None) -> int:
+        with self._lock:
+            return len(self._candidates(table, where))  # type: ignore[arg-type]
+
+    def export_state(self) -> dict:
+        """A deep, plain-JSON copy of every table: ``{table: [record, ...]}`` in creation order (a snapshot)."""
+        with self._lock:
+            return {table: [_copy(rows[k]) for k in sorted(rows, key=int)]
+                    for table, rows in sorted(self._doc.items())}
+
+    def replace_state(self, data: dict) -> None:
+        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable transaction."""
+        if not (isinstance(data, dict) and all(
+                isinstance(records, list) and all(isinstance(r, dict) and isinstance(r.get("id"), str)
+                                                  for r in records)
+                for records in data.values())):
+            raise ValueError("state must be {table: [{id: ..., ...}, ...]}")
+        new = {t: {str(n): r for n, r in enumerate(records, 1)} for t, records in _copy(data).items()}
+        with self.transaction():
+            old = {t: dict(rows) for t, rows in self._doc.items()}
+            self._install(new)
+            self._undo.append(("*", "", old))  # type: ignore[arg-type]
+            self._changes.clear()
+            self._reset = new
 
     def close(self) -> None:
-        self._db.close()
+        """Stop the compactor, fold the journal into the snapshot, and let go of the database."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._compactor is not None:
+            with self._wake:
+                self._wake.notify()
+            self._compactor.join()
+        if self._path is None:
+            return
+        try:
+            if self._journal_size:
+                self.compact()
+        except (OSError, StorageFailed) as exc:
+            log.warning("could not compact %s at shutdown (%s); the journal keeps every write", self._path, exc)
+        finally:
+            os.close(self._journal_fd)
+            if self._os_lock is not None:
+                self._os_lock.release()
+
+
+class _Rows:
+    """The records of a list of doc ids, sliced without copying the rest."""
+
+    def __init__(self, rows: dict[str, Record], keys: list[int]) -> None:
+        self._rows, self._keys = rows, keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[Record]:
+        return (self._rows[str(k)] for k in self._keys)
+
+    def __getitem__(self, span: slice) -> list[Record]:
+        return [self._rows[str(k)] for k in self._keys[span]]

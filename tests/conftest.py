@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -67,6 +68,17 @@ class Api:
     def backend(self) -> Any:
         return self.client.app.state.backend
 
+    def disk_text(self) -> str:
+        """Everything the store has on disk: the snapshot and the journal."""
+        db = Path(self.backend.settings.db)
+        journal = db.with_name(db.name + ".journal")
+        return "".join(p.read_text() for p in (db, journal) if p.exists())
+
+    def on_disk(self) -> dict:
+        """The stored tables, as the snapshot holds them once the journal is folded in."""
+        self.backend.repo.compact()
+        return json.loads(Path(self.backend.settings.db).read_text())
+
     def token(self, client_id: str = "mock-client", secret: str | None = None) -> str:
         if client_id not in self._tokens:
             secrets = {c.client_id: c.secret for c in self.backend.directory.fixture_credentials()}
@@ -105,6 +117,9 @@ def make_api(tmp_path, clock):
 
     def build(**overrides: Any) -> Api:
         settings = Settings(**{"db": str(tmp_path / "db.json"), **overrides})
+        for client in clients:  # one server per database: building another one is a restart
+            if client.app.state.backend.settings.db == settings.db:
+                client.__exit__(None, None, None)
         client = TestClient(create_app(settings, clock=clock))
         client.__enter__()
         clients.append(client)

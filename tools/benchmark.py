@@ -1,26 +1,47 @@
-"""Print start-up time and request latency of a real server against database size.
+"""Figures for the README's Storage section: the mock beside json-server, and the mock as its store grows.
 
-    python tools/benchmark.py [--sizes 10,1000,3000] [--reads 200]
+    python tools/benchmark.py concurrent [--records 1000] [--duration 10] [--connections 32]
+    python tools/benchmark.py scale [--sizes 1000,10000,100000] [--samples 200]
+    python tools/benchmark.py            # both
 
-Starts `streamkap-mock serve` on a free port with a fresh database file, times
-how long until it answers, then for each size fills the store with sources and
-times reads (get by id, first list page) and writes (create). Figures only:
-nothing here passes or fails.
+``concurrent`` runs ``wrk -t2 -c<connections> -d<duration>s`` (Debian: ``apt-get install wrk``)
+for GET by id, a list page of 10, PUT and POST against the mock and, when
+``npx -y json-server@0.17.4`` runs, json-server holding the same records; it prints
+requests/s, the ratio, server CPU per request (from /proc/<pid>/stat), non-2xx
+answers, the latency of a GET sent every 20 ms while the POSTs run, and whether
+every acknowledged create is still there after a restart.
+
+``scale`` fills a database with N sources (copies of one made through the API),
+then prints start-up time, RSS, file size and sequential p50/p99 of get, list
+(middle page), post, put and delete.
+
+Figures only: nothing here passes or fails. The machine's load changes them; say
+which machine and what else ran beside the figures you keep.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import re
+import shutil
+import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from mockserver.domain.records import new_id  # noqa: E402
+
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 CONFIG = {
     "database.hostname.user.defined": "db.example.com",
     "database.port.user.defined": 5432,
@@ -28,8 +49,13 @@ CONFIG = {
     "database.password": "secret123",
     "database.dbname": "mydb",
     "schema.include.list": "public",
-    "table.include.list.user.defined": "public.users",
+    "table.include.list.user.defined": "public.users,public.orders,public.items",
 }
+
+
+def source_body(name: str) -> dict:
+    return {"name": name, "connector": "postgresql",
+            "config": {**CONFIG, "slot.name": f"slot_{name}", "publication.name": f"pub_{name}"}}
 
 
 def free_port() -> int:
@@ -38,66 +64,300 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def timed(fn, count: int) -> tuple[float, float]:
+def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> float:
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        if process.poll() is not None:
+            raise SystemExit(f"server exited: {process.args}")
+        try:
+            httpx.get(url, timeout=0.5)
+            return time.perf_counter() - started
+        except httpx.TransportError:
+            time.sleep(0.01)
+    raise SystemExit(f"{process.args} did not answer within {timeout} s")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (npx starts node as a child)."""
+    total = 0.0
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / CLOCK_TICKS
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            for child in (task / "children").read_text().split():
+                total += tree_cpu_seconds(int(child))
+    except FileNotFoundError:
+        pass
+    return total
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+class Mock:
+    """A ``streamkap-mock serve`` process on a database file."""
+
+    def __init__(self, db: Path) -> None:
+        self.db = db
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        script = Path(sys.executable).parent / "streamkap-mock"
+        self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
+                                         "--log-level", "warning"], stdout=subprocess.DEVNULL)
+        self.startup = wait_until_up(f"{self.url}/openapi.json", self.process)
+        token = httpx.post(f"{self.url}/auth/access-token",
+                           json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.http = httpx.Client(base_url=self.url, headers=self.headers, timeout=60)
+
+    def stop(self) -> None:
+        self.http.close()
+        self.process.send_signal(signal.SIGINT)  # a clean shutdown: compacts the journal
+        self.process.wait(timeout=600)
+
+
+def fill(db: Path, count: int) -> list[str]:
+    """A database holding ``count`` sources (copies of one made by the mock) and their topics; their ids."""
+    mock = Mock(db)
+    try:
+        made = mock.http.post("/sources", json=source_body("template")).json()
+    finally:
+        mock.stop()
+    data = json.loads(db.read_text())
+    template = data["sources"]["1"]
+    topic_templates = list(data["topics"].values())
+    sources, topics, ids = {}, {}, []
+    for n in range(count):
+        entity_id, name = new_id(), f"bench-{n}"
+        topic_ids = [new_id() for _ in topic_templates]
+        topic_names = [t["name"].replace(made["id"], entity_id) for t in topic_templates]
+        config = {**template["config"], "slot.name": f"slot_{name}", "publication.name": f"pub_{name}"}
+        sources[str(n + 1)] = {**template, "id": entity_id, "name": name, "config": config,
+                               "topic_ids": topic_ids, "topics": topic_names}
+        for t, (topic_id, topic_name) in enumerate(zip(topic_ids, topic_names)):
+            topics[str(len(topics) + 1)] = {**topic_templates[t], "id": topic_id, "name": topic_name,
+                                            "prefix": topic_name.split(".", 1)[0], "entity_id": entity_id}
+        ids.append(entity_id)
+    data["sources"], data["topics"] = sources, topics
+    db.write_text(json.dumps(data, separators=(",", ":")))
+    return ids
+
+
+# ---- concurrent: wrk against the mock and json-server --------------------------
+
+LUA = """
+local counter = 0
+local ids = {%(ids)s}
+local template = [==[%(template)s]==]
+local threads = {}
+function setup(thread)
+  thread:set("tid", #threads + 1)
+  table.insert(threads, thread)
+end
+function request()
+  counter = counter + 1
+  local name = "%(kind)s_" .. tid .. "_" .. counter .. "_" .. math.random(1000000000)
+  local body = template:gsub("__NAME__", name)
+  local path = "%(path)s"
+  if "%(method)s" == "PUT" then path = path .. ids[(counter %% #ids) + 1] end
+  return wrk.format("%(method)s", path, {["Content-Type"] = "application/json", %(auth)s}, body)
+end
+"""
+
+
+def wrk(url: str, duration: int, connections: int, headers: dict, script: str | None, pid: int) -> dict:
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for key, value in headers.items():
+        command += ["-H", f"{key}: {value}"]
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as lua:
+        lua.write(script or "")
+    if script:
+        command += ["-s", lua.name]
+    cpu = tree_cpu_seconds(pid)
+    output = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = tree_cpu_seconds(pid) - cpu
+    os.unlink(lua.name)
+    total = int(re.search(r"(\d+) requests in", output).group(1))
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: (.*)", output)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)), "requests": total,
+            "cpu_ms": cpu * 1000 / max(total, 1), "non2xx": int(bad.group(1)) if bad else 0,
+            "socket_errors": errors.group(1) if errors else ""}
+
+
+def lua_script(kind: str, method: str, path: str, body: dict, ids: list[str], auth: dict) -> str:
+    template = json.dumps(body).replace(json.dumps(kind + "-name")[1:-1], "__NAME__")
+    return LUA % {"ids": ",".join(json.dumps(i) for i in ids[:200]), "template": template, "kind": kind,
+                  "path": path, "method": method,
+                  "auth": ", ".join(f'["{k}"] = "{v}"' for k, v in auth.items())}
+
+
+def probe_gets(url: str, headers: dict, stop: threading.Event, samples: list[float]) -> None:
+    """A GET every 20 ms while the writers run: how long does an unrelated read wait?"""
+    with httpx.Client(headers=headers, timeout=30) as http:
+        while not stop.is_set():
+            started = time.perf_counter()
+            http.get(url)
+            samples.append((time.perf_counter() - started) * 1000)
+            time.sleep(0.02)
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
+
+
+def concurrent(args: argparse.Namespace) -> None:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "db.json"
+        ids = fill(db, args.records)
+        mock = Mock(db)
+        presented = [mock.http.get(f"/sources/{i}").json()["result"][0] for i in ids]
+        results: dict[str, dict[str, dict]] = {"mock": {}, "json-server": {}}
+        middle = args.records // 20
+        get_probe: list[float] = []
+        try:
+            auth = mock.headers
+            put_body = source_body("put-name")
+            put_body["config"] = {k: v for k, v in put_body["config"].items()
+                                  if k not in ("slot.name", "publication.name")}
+            ops = {
+                "GET /sources/{id}": (f"{mock.url}/sources/{ids[len(ids) // 2]}", None),
+                "GET /sources (page of 10)": (f"{mock.url}/sources?page={middle}&page_size=10", None),
+                # No slot or publication in the body: they are set once, and an update keeps them.
+                "PUT /sources/{id}": (mock.url, lua_script("put", "PUT", "/sources/", put_body, ids, auth)),
+                "POST /sources": (mock.url, lua_script("post", "POST", "/sources", source_body("post-name"),
+                                                       ids, auth)),
+            }
+            for op, (url, script) in ops.items():
+                stop = threading.Event()
+                probe = None
+                if op.startswith("POST"):
+                    probe = threading.Thread(target=probe_gets, args=(
+                        f"{mock.url}/sources/{ids[0]}", auth, stop, get_probe))
+                    probe.start()
+                results["mock"][op] = wrk(url, args.duration, args.connections, auth, script, mock.process.pid)
+                stop.set()
+                if probe:
+                    probe.join()
+            before = mock.http.get("/sources?page_size=1").json()["total"]
+        finally:
+            mock.stop()
+        mock = Mock(db)
+        after = mock.http.get("/sources?page_size=1").json()["total"]
+        mock.stop()
+
+        server = None
+        if shutil.which("npx") is not None:
+            js_dir = Path(tmp) / "json-server"
+            js_dir.mkdir()
+            (js_dir / "db.json").write_text(json.dumps({"sources": presented}))
+            port = free_port()
+            server = subprocess.Popen(["npx", "-y", "json-server@0.17.4", "--port", str(port), "--quiet",
+                                       "db.json"], cwd=js_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                base = f"http://127.0.0.1:{port}"
+                wait_until_up(f"{base}/sources/{ids[0]}", server)
+                flat = {k: v for k, v in presented[0].items() if k not in ("id",)}
+                ops = {
+                    "GET /sources/{id}": (f"{base}/sources/{ids[len(ids) // 2]}", None),
+                    "GET /sources (page of 10)": (f"{base}/sources?_page={middle}&_limit=10", None),
+                    "PUT /sources/{id}": (base, lua_script("put", "PUT", "/sources/",
+                                                           {**flat, "name": "put-name"}, ids, {})),
+                    "POST /sources": (base, lua_script("post", "POST", "/sources",
+                                                       {**flat, "name": "post-name"}, ids, {})),
+                }
+                for op, (url, script) in ops.items():
+                    results["json-server"][op] = wrk(url, args.duration, args.connections, {}, script, server.pid)
+            finally:
+                server.terminate()
+                server.wait()
+
+    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.records} stored sources, "
+          f"{os.cpu_count()} CPUs, load before: {os.getloadavg()[0]:.2f}")
+    print(f"| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
+          f"CPU ms per request, mock / json-server | mock non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for op, mine in results["mock"].items():
+        theirs = results["json-server"].get(op)
+        ratio = f"{mine['rps'] / theirs['rps']:.2f}x" if theirs else "-"
+        cpu = f"{mine['cpu_ms']:.3f} / {theirs['cpu_ms']:.3f}" if theirs else f"{mine['cpu_ms']:.3f} / -"
+        print(f"| {op} | {theirs['rps']:,.0f} | " if theirs else f"| {op} | - | ", end="")
+        print(f"{mine['rps']:,.0f} | {ratio} | {cpu} | {mine['non2xx']} |")
+    print(f"\nGET /sources/{{id}} sent every 20 ms during the POST run: {len(get_probe)} samples, "
+          f"p50 {percentile(get_probe, 0.5):.1f} ms, p99 {percentile(get_probe, 0.99):.1f} ms")
+    print(f"sources before restart {before}, after restart {after} "
+          f"({'every acknowledged create kept' if before == after else 'LOST WRITES'})")
+
+
+# ---- scale: the mock as the store grows ----------------------------------------
+
+def sequential(fn, count: int) -> tuple[float, float]:
     samples = []
-    for _ in range(count):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    samples.sort()
-    return statistics.median(samples), samples[int(len(samples) * 0.95) - 1]
+    for n in range(count):
+        started = time.perf_counter()
+        fn(n)
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples), percentile(samples, 0.99)
+
+
+def scale(args: argparse.Namespace) -> None:
+    rows = []
+    for size in [int(s) for s in args.sizes.split(",")]:
+        with tempfile.TemporaryDirectory() as tmp:
+            db = Path(tmp) / "db.json"
+            ids = fill(db, size)
+            file_mb = db.stat().st_size / 2 ** 20
+            mock = Mock(db)
+            try:
+                rss = rss_mib(mock.process.pid)
+                http = mock.http
+                middle = size // 20
+
+                def check(response: httpx.Response) -> None:
+                    if response.status_code != 200:
+                        raise SystemExit(f"{response.request.method} {response.request.url}: "
+                                         f"{response.status_code} {response.text[:200]}")
+
+                get = sequential(lambda n: check(http.get(f"/sources/{ids[(n * 7919) % size]}")), args.samples)
+                listing = sequential(lambda n: check(http.get(f"/sources?page={middle}&page_size=10")), args.samples)
+                post = sequential(lambda n: check(http.post("/sources", json=source_body(f"new-{n}"))), args.samples)
+                put = sequential(lambda n: check(http.put(f"/sources/{ids[n]}",
+                                                          json={**source_body(f"bench-{n}"), "name": f"renamed-{n}"})),
+                                 args.samples)
+                delete = sequential(lambda n: check(http.delete(f"/sources/{ids[-1 - n]}")), args.samples)
+            finally:
+                mock.stop()
+            rows.append((size, mock.startup, rss, file_mb, get, listing, post, put, delete))
+            print(f"{size} sources done", file=sys.stderr)
+    print(f"\nsequential, one client, {args.samples} samples per op, p50 / p99 in ms; "
+          f"{os.cpu_count()} CPUs, load: {os.getloadavg()[0]:.2f}")
+    print("| sources | start-up s | RSS MiB | file MB | get | list middle page | post | put | delete |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, startup, rss, file_mb, *ops in rows:
+        cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops)
+        print(f"| {size:,} | {startup:.2f} | {rss:.0f} | {file_mb:.1f} | {cells} |")
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="10,1000,3000")
-    parser.add_argument("--reads", type=int, default=200)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("what", nargs="?", choices=["concurrent", "scale", "all"], default="all")
+    parser.add_argument("--records", type=int, default=1000, help="stored sources for the concurrent run")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--sizes", default="1000,10000,100000", help="stored sources for the scale run")
+    parser.add_argument("--samples", type=int, default=200, help="sequential requests per op in the scale run")
     args = parser.parse_args()
-    sizes = [int(s) for s in args.sizes.split(",")]
-
-    with tempfile.TemporaryDirectory() as tmp:
-        port = free_port()
-        url = f"http://127.0.0.1:{port}"
-        script = Path(sys.executable).parent / "streamkap-mock"
-        started = time.perf_counter()
-        server = subprocess.Popen([str(script), "serve", "--port", str(port), "--db", f"{tmp}/db.json",
-                                   "--log-level", "warning"], stdout=subprocess.DEVNULL)
-        try:
-            while True:
-                try:
-                    httpx.post(f"{url}/auth/access-token", json={}, timeout=0.2)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.01)
-            print(f"ready after {time.perf_counter() - started:.3f} s")
-            token = httpx.post(f"{url}/auth/access-token",
-                               json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
-            http = httpx.Client(base_url=url, headers={"Authorization": f"Bearer {token}"})
-            count, first_id = 0, None
-            print(f"{'sources':>8} {'file KB':>8} {'get p50/p95 ms':>16} {'list p50/p95 ms':>16} {'create p50/p95 ms':>18}")
-            for size in sizes:
-                while count < size:
-                    body = {"name": f"bench-{count}", "connector": "postgresql",
-                            "config": {**CONFIG, "slot.name": f"slot_{count}"}}
-                    entity_id = http.post("/sources", json=body).json()["id"]
-                    first_id = first_id or entity_id
-                    count += 1
-                get = timed(lambda: http.get(f"/sources/{first_id}"), args.reads)
-                listing = timed(lambda: http.get("/sources?page_size=10"), args.reads)
-
-                def create() -> None:
-                    nonlocal count
-                    http.post("/sources", json={"name": f"bench-{count}", "connector": "postgresql",
-                                                "config": {**CONFIG, "slot.name": f"slot_{count}"}})
-                    count += 1
-
-                writes = timed(create, 20)
-                kb = Path(f"{tmp}/db.json").stat().st_size / 1024
-                print(f"{size:>8} {kb:>8.0f} {get[0]:>7.2f}/{get[1]:<8.2f} {listing[0]:>7.2f}/{listing[1]:<8.2f} "
-                      f"{writes[0]:>8.2f}/{writes[1]:<8.2f}")
-        finally:
-            server.terminate()
-            server.wait()
+    if args.what in ("concurrent", "all"):
+        concurrent(args)
+    if args.what in ("scale", "all"):
+        scale(args)
 
 
 if __name__ == "__main__":

@@ -15,12 +15,11 @@ from mockserver.domain.records import (
     Timing,
     find_live,
     find_visible,
-    is_live,
-    is_visible,
     iso_now,
     mark_deleted,
     new_id,
     owned_by,
+    select_visible,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox, unmask
@@ -77,12 +76,16 @@ class ConnectorService:
         return record
 
     def find(self, who: Principal, filters: Filters = Filters()) -> list[Record]:
-        return self.repo.find(self.entity_type, self._matcher(who, filters))
+        return self.list(who, Page(1, 0), filters)[1]
 
     def list(self, who: Principal, page: Page, filters: Filters = Filters()) -> tuple[int, list[Record]]:
-        return self.repo.select(self.entity_type, self._matcher(who, filters), *page.bounds)
+        start, stop = page.bounds if page.page_size else (0, None)
+        return select_visible(self.repo, self.entity_type, who, self.clock(), start, stop, self._matcher(filters))
 
-    def _matcher(self, who: Principal, filters: Filters):
+    def _matcher(self, filters: Filters):
+        """The filters as a predicate; None when there are none (so a page is served from the index)."""
+        if filters == Filters():
+            return None
         now = self.clock()
         needle = (filters.partial_name or "").lower()
         ids = set(filters.ids) if filters.ids else None
@@ -91,8 +94,7 @@ class ConnectorService:
 
         def matches(r: Record) -> bool:
             return (
-                is_visible(r, who, now)
-                and (ids is None or r["id"] in ids)
+                (ids is None or r["id"] in ids)
                 and needle in r["name"].lower()
                 and (connectors is None or r["connector"] in connectors)
                 and (statuses is None or lifecycle.current(r["status"], now).lower() in statuses)
@@ -184,14 +186,15 @@ class ConnectorService:
         """The entity as answered; ``unwind_topics=False`` leaves ``topic_map`` (one entry per topic) empty."""
         plugin = self.plugins.get(self.entity_type, record["connector"])
         config = self.box.shown_config(record, secret_returned=secret_returned)
-        status = lifecycle.current(record["status"], self.clock())
+        now = self.clock()
+        status = lifecycle.current(record["status"], now)
         return {
             "id": record["id"],
             "name": record["name"],
             "connector": record["connector"],
             "connector_display_name": plugin.display_name if plugin else record["connector"],
             "connector_status": status,
-            "task_statuses": lifecycle.task_statuses(status),
+            "task_statuses": lifecycle.task_statuses(record["status"], now),
             "tasks": [0],
             "config": config,
             "created_timestamp": record["created_timestamp"],
@@ -235,10 +238,9 @@ class ConnectorService:
             if any(v is None for v in values):
                 continue
             clash = self.repo.find(
-                self.entity_type,
-                lambda r: is_live(r) and r["id"] != own_id and r["connector"] == plugin.code
-                and r["tenant_id"] == who.tenant_id
-                and tuple(r["config"].get(k) for k in rule.keys) == values,
+                self.entity_type, lambda r: r["id"] != own_id,
+                where={"tenant_id": who.tenant_id, "connector": plugin.code, "deleted": False,
+                       **{("config", key): value for key, value in zip(rule.keys, values)}},
             )
             if clash:
                 raise BadRequest(rule.detail)

@@ -56,14 +56,14 @@ class KafkaUserService:
         return self.repo.find(TABLE, lambda r: _mine(r, who))
 
     def require(self, who: Principal, username: str) -> Record:
-        found = self.repo.find(TABLE, lambda r: _mine(r, who) and r["username"] == username)
+        found = self.repo.find(TABLE, lambda r: _mine(r, who), where={"username": username})
         if not found:
             raise NotFound()
         return found[0]
 
     def create(self, who: Principal, username: str, password: str, data: KafkaUserInput,
                created_from: str | None = None) -> Record:
-        if self.repo.find(TABLE, lambda r: _mine(r, who) and r["username"] == username):
+        if self.repo.find(TABLE, lambda r: _mine(r, who), where={"username": username}):
             raise Conflict()
         return self.repo.insert(TABLE, {
             "id": new_id(),

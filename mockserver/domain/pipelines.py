@@ -20,11 +20,11 @@ from mockserver.domain.records import (
     Timing,
     find_live,
     find_visible,
-    is_visible,
     iso_now,
     mark_deleted,
     new_id,
     owned_by,
+    select_visible,
 )
 from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free
 from mockserver.domain.tenancy import Principal
@@ -66,8 +66,8 @@ class PipelineService:
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
         now = self.clock()
         needle = (partial_name or "").lower()
-        return self.repo.select(PIPELINES, lambda p: is_visible(p, who, now) and needle in p["name"].lower(),
-                                *page.bounds)
+        return select_visible(self.repo, PIPELINES, who, now, *page.bounds,
+                              (lambda p: needle in p["name"].lower()) if needle else None)
 
     # ---- writes ------------------------------------------------------------
 

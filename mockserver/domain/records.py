@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from mockserver.domain.tenancy import Principal
 from mockserver.store import Repository
 
 Record = dict[str, Any]
 _counter = int.from_bytes(os.urandom(3), "big")
+# Ids the next new_id() calls of this context hand out first (entities seeded with fixed ids).
+_preset_ids: ContextVar[list[str] | None] = ContextVar("preset_ids", default=None)
+
+
+@contextlib.contextmanager
+def preset_id(entity_id: str) -> Iterator[None]:
+    """Within the block, the first new_id() gives ``entity_id``; later ones are new as usual."""
+    token = _preset_ids.set([entity_id])
+    try:
+        yield
+    finally:
+        _preset_ids.reset(token)
 
 
 def new_id() -> str:
     """A 24-hex MongoDB-style ObjectId: 4 bytes of seconds, 5 random, a 3-byte counter."""
     global _counter
+    preset = _preset_ids.get()
+    if preset:
+        return preset.pop()
     _counter = (_counter + 1) % 0x1000000
     return f"{int(time.time()):08x}{os.urandom(5).hex()}{_counter:06x}"
 
@@ -58,7 +75,36 @@ def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> R
 
 
 def mark_deleted(record: Record, now: float, grace: float) -> Record:
-    return {**record, "deleted": True, "deleted_at": iso_now(now), "visible_until": now + grace}
+    return {**record, "deleted": True, "deleted_at": iso_now(now), "visible_until": now + grace,
+            "in_grace": grace > 0}
+
+
+# What a deleted record keeps once its grace time is over: enough to stay hidden, keep its id
+# taken and answer the lookups that scan by these fields; its payload (config, ...) goes.
+TOMBSTONE_FIELDS = ("id", "tenant_id", "service_id", "sub_id", "deleted", "deleted_at", "visible_until",
+                    "name", "username", "client_id", "entity_type", "entity_id", "connector")
+
+
+def tombstone(record: Record, now: float) -> Record:
+    """How a record is stored: a deleted one past its grace time without its payload."""
+    if not record.get("deleted") or now < record.get("visible_until", 0):
+        return record
+    return {k: record[k] for k in TOMBSTONE_FIELDS if k in record}
+
+
+def select_visible(repo: Repository, table: str, who: Principal, now: float, start: int, stop: int | None,
+                   match: Callable[[Record], bool] | None = None) -> tuple[int, list[Record]]:
+    """How many of the caller's records are visible (and ``match``), and those in ``[start:stop]``, oldest first.
+
+    Served by the store's indexes: with no ``match`` and nothing in a delete grace
+    time, a page costs its own size, whatever the size of the table.
+    """
+    scope = {"tenant_id": who.tenant_id, "service_id": who.service_id}
+    live, grace = {**scope, "deleted": False}, {**scope, "deleted": True, "in_grace": True}
+    if match is None and not repo.count(table, grace):
+        return repo.select(table, None, start, stop, where=live)
+    return repo.select(table, lambda r: is_visible(r, who, now) and (match is None or match(r)),
+                       start, stop, where=[live, grace])
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ TAGS, PIPELINES = "tags", "pipelines"
 
 def ensure_name_free(repo: Repository, table: str, who: Principal, name: str, own_id: str | None) -> None:
     """409 when another live entity of the table has this name in the caller's tenant and service."""
-    clash = repo.find(table, lambda r: is_live(r) and r["name"] == name and r["id"] != own_id and in_scope(r, who))
+    clash = repo.find(table, lambda r: r["id"] != own_id and in_scope(r, who), where={"name": name, "deleted": False})
     if clash:
         raise Conflict()  # the reference's text
 
@@ -73,7 +73,8 @@ def ensure_topic_unused(repo: Repository, who: Principal, topic: Record) -> None
 
 
 def _refuse_if_used(repo: Repository, who: Principal, uses: Callable[[Record], bool]) -> None:
-    users = repo.find(PIPELINES, lambda p: is_live(p) and in_scope(p, who) and uses(p))
+    users = repo.find(PIPELINES, uses,
+                      where={"tenant_id": who.tenant_id, "service_id": who.service_id, "deleted": False})
     if users:
         names = ", ".join(f"'{p['name']}'" for p in users)
         raise Conflict(f"Cannot delete: it is used by pipeline {names}")

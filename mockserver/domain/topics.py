@@ -15,12 +15,12 @@ from mockserver.domain.records import (
     Record,
     find_live,
     find_visible,
-    is_live,
     is_visible,
     iso_now,
     mark_deleted,
     new_id,
     owned_by,
+    select_visible,
 )
 from mockserver.domain.references import check_tag_ids, ensure_topic_unused
 from mockserver.domain.tenancy import Principal
@@ -43,16 +43,16 @@ class TopicStore:
         self._repo = repo
 
     def owned(self, entity_id: str) -> list[Record]:
-        return self._repo.find(TABLE, lambda t: t["entity_id"] == entity_id and is_live(t))
+        return self._repo.find(TABLE, where={"entity_id": entity_id, "deleted": False})
 
     def sync(self, who: Principal, entity_type: str, entity_id: str, names: list[str], now: float) -> list[Record]:
         """Make the live topics of an entity exactly ``names``; returns them in that order."""
         existing = {t["name"]: t for t in self.owned(entity_id)}
-        result = []
+        result, new = [], []
         for name in names:
             topic = existing.pop(name, None)
             if topic is None:
-                topic = self._repo.insert(TABLE, {
+                topic = {
                     "id": new_id(),
                     "name": name,
                     "prefix": name.split(".", 1)[0],
@@ -63,15 +63,16 @@ class TopicStore:
                     "created_timestamp": iso_now(now),
                     "deleted": False,
                     **owned_by(who),
-                })
+                }
+                new.append(topic)
             result.append(topic)
-        for stale in existing.values():
-            self._repo.replace(TABLE, mark_deleted(stale, now, 0))
+        with self._repo.transaction():
+            self._repo.insert_many(TABLE, new)
+            self._repo.replace_many(TABLE, [mark_deleted(stale, now, 0) for stale in existing.values()])
         return result
 
     def drop_all(self, entity_id: str, now: float) -> None:
-        for topic in self.owned(entity_id):
-            self._repo.replace(TABLE, mark_deleted(topic, now, 0))
+        self._repo.replace_many(TABLE, [mark_deleted(topic, now, 0) for topic in self.owned(entity_id)])
 
 
 # ---- the /topics API ------------------------------------------------------------
@@ -142,12 +143,12 @@ class TopicService:
         now = self.clock()
         ids = set(filters.entity_ids) if filters.entity_ids else None
         needle = (filters.partial_name or "").lower()
-        return self.repo.select(TABLE, lambda t: (
-            is_visible(t, who, now)
-            and (filters.entity_type is None or t["entity_type"] == filters.entity_type)
+        filtered = filters.entity_type is not None or ids is not None or needle
+        return select_visible(self.repo, TABLE, who, now, start, stop, (lambda t: (
+            (filters.entity_type is None or t["entity_type"] == filters.entity_type)
             and (ids is None or t["entity_id"] in ids)
             and needle in t["name"].lower()
-        ), start, stop)
+        )) if filtered else None)
 
     def require(self, who: Principal, ref: str) -> Record:
         """A topic by id or, since the provider's topic resource passes Kafka names, by its name."""
@@ -155,7 +156,7 @@ class TopicService:
         if record is not None:
             return record
         now = self.clock()
-        named = self.repo.find(TABLE, lambda t: t["name"] == ref and is_visible(t, who, now))
+        named = self.repo.find(TABLE, lambda t: is_visible(t, who, now), where={"name": ref})
         if len(named) > 1:
             raise BadRequest(f"Topic name '{ref}' matches {len(named)} topics; use the topic id")
         if not named:

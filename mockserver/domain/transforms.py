@@ -37,12 +37,11 @@ from mockserver.domain.records import (
     Timing,
     find_live,
     find_visible,
-    is_live,
-    is_visible,
     iso_now,
     mark_deleted,
     new_id,
     owned_by,
+    select_visible,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox, unmask
@@ -132,8 +131,8 @@ class TransformService:
     def list(self, who: Principal, page: Page, partial_name: str | None = None) -> tuple[int, list[Record]]:
         now = self.clock()
         needle = (partial_name or "").lower()
-        return self.repo.select(TABLE, lambda r: is_visible(r, who, now) and needle in r["name"].lower(),
-                                *page.bounds)
+        return select_visible(self.repo, TABLE, who, now, *page.bounds,
+                              (lambda r: needle in r["name"].lower()) if needle else None)
 
     def implementation_details(self, who: Principal, transform_id: str) -> dict:
         record = self.require(who, transform_id)
@@ -311,8 +310,8 @@ class TransformService:
 
     def _topic_names(self, record: Record) -> list[str]:
         """Names of the live topics of the transform's tenant and service."""
-        return [t["name"] for t in self.repo.find(TOPICS, lambda t: is_live(t) and t["tenant_id"] == record["tenant_id"]
-                                                  and t["service_id"] == record["service_id"])]
+        scope = {"tenant_id": record["tenant_id"], "service_id": record["service_id"], "deleted": False}
+        return [t["name"] for t in self.repo.find(TOPICS, None, where=scope)]
 
     # ---- rules -------------------------------------------------------------
 

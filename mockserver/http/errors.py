@@ -23,8 +23,12 @@ def validation_detail(exc: ValidationError, location: str) -> list[dict]:
     ]
 
 
-async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+def render(exc: ApiError) -> JSONResponse:
     return JSONResponse({"detail": exc.detail}, status_code=exc.status)
+
+
+async def api_error(request: Request, exc: ApiError) -> JSONResponse:
+    return render(exc)
 
 
 async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
@@ -38,7 +42,8 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 def allowed_methods(request: Request) -> list[str]:
     """Methods of every route on this path; a literal path (``/sources/brief``) hides ``/sources/{id}``."""
-    path = request.url.path
+    # Within a mounted app (the control plane) routes see the path below the mount point.
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
     matching = [route for route in request.app.routes
                 if isinstance(route, Route) and route.methods and route.path_regex.fullmatch(path)]
     literal = [route for route in matching if not route.param_convertors]

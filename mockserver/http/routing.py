@@ -8,11 +8,17 @@ table the server routes with (see ``mockserver.http.openapi``).
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from starlette.requests import Request
 from starlette.routing import Match, Route
 from starlette.types import Scope
+
+from mockserver.http.common import authenticate, check_params
+from mockserver.store import Repository
 
 from mockserver.models.common import OBJECT_ID_PATTERN
 
@@ -60,9 +66,60 @@ class ApiRoute(Route):
         return super().matches(scope)
 
 
-def operation(method: str, path: str, endpoint: Callable, **spec: Any) -> Route:
-    route = ApiRoute(path, endpoint, methods=[method])
-    route.operation = Operation(method=method, path=path, **spec)  # type: ignore[attr-defined]
+class WriteLane:
+    """One thread with its own event loop runs every route that may write.
+
+    The domain's work for a write (checks, plugin resolution, the in-memory change)
+    then never holds the server's loop: a read waits at most an interpreter switch
+    interval behind it, not behind every queued write. Writes stay in arrival order
+    on one loop, as they were.
+    """
+
+    def __init__(self) -> None:
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._start = threading.Lock()
+
+    def _lane(self) -> asyncio.AbstractEventLoop:
+        with self._start:
+            if self._loop is None:
+                loop = asyncio.new_event_loop()
+                threading.Thread(target=loop.run_forever, name="write-lane", daemon=True).start()
+                self._loop = loop
+        return self._loop
+
+    async def run(self, endpoint: Callable, request: Request) -> Any:
+        async def call() -> tuple[Any, int]:
+            Repository.set_ticket(0)
+            response = await endpoint(request)
+            return response, Repository.ticket()
+
+        response, ticket = await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(call(), self._lane()))
+        Repository.set_ticket(ticket)  # the durability wait happens on the server's loop
+        return response
+
+
+WRITE_LANE = WriteLane()
+
+
+def operation(method: str, path: str, endpoint: Callable, *,
+              guard: Callable[[Request], Any] | None = None, **spec: Any) -> Route:
+    """The route of ``endpoint``; every parameter it declares is checked before it runs (422, no effect).
+
+    ``guard`` authenticates the caller (default: the emulated API's token check when
+    the operation needs auth), so a malformed request from a stranger is a 401, not a 422.
+    """
+    op = Operation(method=method, path=path, **spec)
+    guard = guard or (authenticate if op.auth else None)
+
+    async def checked(request: Request):
+        check_params(request, op.query, op.path_params, guard)
+        if method == "GET":
+            return await endpoint(request)
+        await request.body()  # read here, on the server's loop; the route sees it cached
+        return await WRITE_LANE.run(endpoint, request)
+
+    route = ApiRoute(path, checked, methods=[method], name=endpoint.__name__)
+    route.operation = op  # type: ignore[attr-defined]
     return route
 
 

@@ -1,75 +1,130 @@
-"""The TinyDB repository: atomic writes, reads from memory, no lost writes."""
+"""The repository: a journal per transaction, group commit, compaction, undo on failure, one server per file."""
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import json
 import os
+import subprocess
+import sys
 import threading
 from unittest import mock
 
 import pytest
+from tinydb import TinyDB
 
-from mockserver.store import Repository
+from mockserver.errors import StartupError, StorageFailed, StorageFull
+from mockserver.store import Disk, Repository
 
 
 def record(i: int, **extra) -> dict:
     return {"id": f"{i:024x}", "name": f"n{i}", **extra}
 
 
-def test_records_round_trip_in_insertion_order(tmp_path):
-    repo = Repository(str(tmp_path / "db.json"))
+def rid(i: int) -> str:
+    return f"{i:024x}"
+
+
+class FaultyDisk(Disk):
+    """A disk whose next writes (or fsyncs) fail with ``errno`` until ``heal()``."""
+
+    def __init__(self) -> None:
+        self.fail_write: int | None = None
+        self.fail_fsync: int | None = None
+        self.fsyncs = 0
+
+    def write(self, fd: int, data: bytes) -> None:
+        if self.fail_write is not None:
+            # A full disk takes part of the line before it refuses the rest.
+            os.write(fd, data[: len(data) // 2])
+            raise OSError(self.fail_write, os.strerror(self.fail_write))
+        super().write(fd, data)
+
+    def fsync(self, fd: int) -> None:
+        self.fsyncs += 1
+        if self.fail_fsync is not None:
+            raise OSError(self.fail_fsync, os.strerror(self.fail_fsync))
+        super().fsync(fd)
+
+    def heal(self) -> None:
+        self.fail_write = self.fail_fsync = None
+
+
+@pytest.fixture
+def open_repo(tmp_path):
+    """Open repositories on ``tmp_path/db.json``; every one still open is closed at the end."""
+    opened: list[Repository] = []
+
+    def build(**kw) -> Repository:
+        repo = Repository(str(tmp_path / "db.json"), **kw)
+        opened.append(repo)
+        return repo
+
+    yield build
+    for repo in opened:
+        repo.close()
+
+
+def test_records_round_trip_in_insertion_order(open_repo):
+    repo = open_repo()
     for i in (3, 1, 2):
         repo.insert("things", record(i))
-    assert [r["id"] for r in repo.find("things", lambda r: True)] == [f"{i:024x}" for i in (3, 1, 2)]
-    assert repo.get("things", f"{1:024x}")["name"] == "n1"
+    assert [r["id"] for r in repo.find("things")] == [rid(i) for i in (3, 1, 2)]
+    assert repo.get("things", rid(1))["name"] == "n1"
     assert repo.get("things", "missing") is None
 
 
-def test_returned_records_are_copies(tmp_path):
+def test_returned_records_are_copies():
     repo = Repository(":memory:")
     repo.insert("things", record(1, config={"a": 1}))
-    got = repo.get("things", f"{1:024x}")
+    got = repo.get("things", rid(1))
     got["config"]["a"] = 2
-    assert repo.get("things", f"{1:024x}")["config"] == {"a": 1}
+    assert repo.get("things", rid(1))["config"] == {"a": 1}
 
 
-def test_replace_swaps_the_whole_record(tmp_path):
-    repo = Repository(str(tmp_path / "db.json"))
+def test_a_write_appends_one_journal_line_and_close_compacts_to_plain_tinydb(tmp_path, open_repo):
+    repo = open_repo()
     repo.insert("things", record(1, extra=True))
     repo.replace("things", record(1, name="new"))
-    assert repo.get("things", f"{1:024x}") == {"id": f"{1:024x}", "name": "new"}
-    reopened = Repository(str(tmp_path / "db.json"))
-    assert reopened.get("things", f"{1:024x}")["name"] == "new"
+    journal = tmp_path / "db.json.journal"
+    assert len(journal.read_bytes().splitlines()) == 2
+    repo.close()
+    assert journal.read_bytes() == b""
+    assert TinyDB(str(tmp_path / "db.json")).table("things").all() == [{"id": rid(1), "name": "new"}]
+    assert open_repo().get("things", rid(1)) == {"id": rid(1), "name": "new"}
 
 
-def test_reads_never_touch_the_file(tmp_path):
-    path = tmp_path / "db.json"
-    repo = Repository(str(path))
+def test_reads_never_touch_the_file(tmp_path, open_repo):
+    repo = open_repo()
     repo.insert("things", record(1))
-    before = path.stat().st_mtime_ns
-    with mock.patch("builtins.open", side_effect=AssertionError("read hit the disk")):
+    with mock.patch("builtins.open", side_effect=AssertionError("read hit the disk")), \
+            mock.patch("mockserver.store.os.read", side_effect=AssertionError("read hit the disk")):
         for _ in range(50):
-            repo.get("things", f"{1:024x}")
-            repo.find("things", lambda r: True)
-    assert path.stat().st_mtime_ns == before
+            repo.get("things", rid(1))
+            repo.find("things")
 
 
-def test_a_crash_mid_write_leaves_the_previous_file_intact(tmp_path):
-    path = tmp_path / "db.json"
-    repo = Repository(str(path))
+def test_a_transaction_is_one_journal_line(tmp_path, open_repo):
+    repo = open_repo()
+    with repo.transaction():
+        for i in range(5):
+            repo.insert("things", record(i))
+        with repo.transaction():  # nested blocks join the outer one
+            repo.insert("others", record(9))
+    (line,) = (tmp_path / "db.json.journal").read_bytes().splitlines()
+    assert len(json.loads(line)["put"]) == 6
+
+
+def test_a_write_is_fsynced_before_it_returns(open_repo):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
     repo.insert("things", record(1))
-    good = path.read_text()
-    with mock.patch("mockserver.store.os.replace", side_effect=OSError("power cut")):
-        with pytest.raises(OSError):
-            repo.insert("things", record(2))
-    assert path.read_text() == good
-    assert json.loads(good)["things"]
-    assert [p.name for p in tmp_path.iterdir()] == ["db.json"]  # no temp file left behind
+    assert disk.fsyncs == 1
 
 
-def test_concurrent_writers_lose_nothing(tmp_path):
-    path = tmp_path / "db.json"
-    repo = Repository(str(path))
+def test_concurrent_writers_lose_nothing(tmp_path, open_repo):
+    repo = open_repo()
 
     def writer(offset: int) -> None:
         for i in range(25):
@@ -80,28 +135,67 @@ def test_concurrent_writers_lose_nothing(tmp_path):
         t.start()
     for t in threads:
         t.join()
-    assert len(repo.find("things", lambda r: True)) == 100
-    assert len(Repository(str(path)).find("things", lambda r: True)) == 100
+    assert len(repo.find("things")) == 100
+    repo.close()
+    assert len(open_repo().find("things")) == 100
 
 
-def test_file_is_written_with_fsync(tmp_path):
-    repo = Repository(str(tmp_path / "db.json"))
-    with mock.patch("mockserver.store.os.fsync", wraps=os.fsync) as fsync:
-        repo.insert("things", record(1))
-    assert fsync.called
+def test_writers_on_an_event_loop_share_one_fsync(open_repo):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
+
+    async def burst() -> None:
+        async def one(i: int) -> None:
+            repo.insert("things", record(i))
+            await repo.durable(repo.ticket())
+        await asyncio.gather(*(one(i) for i in range(20)))
+
+    asyncio.run(burst())
+    assert len(repo.find("things")) == 20
+    assert 1 <= disk.fsyncs < 20
 
 
-def test_a_failed_write_does_not_linger_in_memory(tmp_path):
-    repo = Repository(str(tmp_path / "db.json"))
+@pytest.mark.parametrize("code, error", [(errno.ENOSPC, StorageFull), (errno.EIO, StorageFailed)])
+def test_a_failed_write_leaves_no_trace_and_the_next_one_works(tmp_path, open_repo, code, error):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
     repo.insert("things", record(1))
-    with mock.patch("mockserver.store.os.replace", side_effect=OSError("disk full")):
-        with pytest.raises(OSError):
-            repo.replace("things", record(1, name="changed"))
-        with pytest.raises(OSError):
+    journal = (tmp_path / "db.json.journal").read_bytes()
+    disk.fail_write = code
+    with pytest.raises(error):
+        repo.replace("things", record(1, name="changed"))
+    with pytest.raises(error):
+        with repo.transaction():
             repo.insert("things", record(2))
-    assert repo.get("things", f"{1:024x}")["name"] == "n1"
-    assert repo.get("things", f"{2:024x}") is None
-    assert len(repo.find("things", lambda r: True)) == 1
+            repo.insert("others", record(3))
+    assert repo.get("things", rid(1))["name"] == "n1"
+    assert repo.get("things", rid(2)) is None and repo.get("others", rid(3)) is None
+    assert repo.find("things", where={"name": "n2"}) == []
+    assert (tmp_path / "db.json.journal").read_bytes() == journal  # the half line was cut off
+    disk.heal()  # space is back: no restart needed
+    repo.insert("things", record(2))
+    repo.close()
+    assert [r["id"] for r in open_repo().find("things")] == [rid(1), rid(2)]
+
+
+def test_a_failed_fsync_undoes_every_write_it_covered(tmp_path, open_repo):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
+    repo.insert("things", record(1))
+
+    async def burst() -> list:
+        async def one(i: int) -> None:
+            repo.insert("things", record(i))
+            await repo.durable(repo.ticket())
+        disk.fail_fsync = errno.EIO
+        return await asyncio.gather(*(one(i) for i in range(2, 6)), return_exceptions=True)
+
+    results = asyncio.run(burst())
+    assert all(isinstance(r, StorageFailed) for r in results)
+    assert [r["id"] for r in repo.find("things")] == [rid(1)]
+    disk.heal()
+    repo.close()
+    assert [r["id"] for r in open_repo().find("things")] == [rid(1)]
 
 
 @pytest.mark.parametrize("db", ["file", ":memory:"])
@@ -114,31 +208,145 @@ def test_a_failed_transaction_leaves_nothing_behind(tmp_path, db):
             repo.replace("things", record(1, name="changed"))
             repo.insert("others", record(3))
             raise RuntimeError("a later check failed")
-    assert repo.get("things", f"{2:024x}") is None
-    assert repo.get("others", f"{3:024x}") is None
-    assert repo.get("things", f"{1:024x}")["name"] == "n1"
+    assert repo.get("things", rid(2)) is None
+    assert repo.get("others", rid(3)) is None
+    assert repo.get("things", rid(1))["name"] == "n1"
+    assert repo.find("things", where={"name": "changed"}) == []
     repo.insert("things", record(4))  # the store still works afterwards
-    assert [r["id"] for r in repo.find("things", lambda r: True)] == [f"{1:024x}", f"{4:024x}"]
+    assert [r["id"] for r in repo.find("things")] == [rid(1), rid(4)]
+    repo.close()
 
 
-def test_a_transaction_writes_the_file_once(tmp_path):
-    repo = Repository(str(tmp_path / "db.json"))
-    with mock.patch("mockserver.store.os.replace", wraps=os.replace) as replace:
-        with repo.transaction():
-            for i in range(5):
-                repo.insert("things", record(i))
-            with repo.transaction():  # nested blocks join the outer one
-                repo.insert("others", record(9))
-    assert replace.call_count == 1
-    reopened = Repository(str(tmp_path / "db.json"))
-    assert len(reopened.find("things", lambda r: True)) == 5 and reopened.get("others", f"{9:024x}")
+CRASHING_WRITER = """
+import os, sys
+from mockserver.store import Repository
+repo = Repository(sys.argv[1])
+for i in range(int(sys.argv[2])):
+    repo.insert("things", {"id": f"{i:024x}", "name": f"n{i}"})
+os._exit(0)  # no close: no compaction, as after kill -9
+"""
 
 
-def test_start_up_removes_what_a_crash_mid_write_left(tmp_path):
-    path = tmp_path / "db.json"
-    Repository(str(path)).insert("things", record(1))
-    leftover = tmp_path / "db.jsonab12cd.tmp"
+def test_a_crashed_server_s_journal_is_replayed_at_start_up(tmp_path, open_repo):
+    subprocess.run([sys.executable, "-c", CRASHING_WRITER, str(tmp_path / "db.json"), "30"], check=True)
+    assert len((tmp_path / "db.json.journal").read_bytes().splitlines()) == 30
+    assert len(open_repo().find("things")) == 30
+
+
+def test_a_torn_last_journal_line_is_dropped_not_fatal(tmp_path, open_repo):
+    subprocess.run([sys.executable, "-c", CRASHING_WRITER, str(tmp_path / "db.json"), "3"], check=True)
+    journal = tmp_path / "db.json.journal"
+    whole = journal.read_bytes()
+    journal.write_bytes(whole + b'{"put":[["things",4,{"id":"x')
+    repo = open_repo()
+    assert len(repo.find("things")) == 3
+    assert journal.read_bytes() == whole  # cut back, so the next line starts clean
+    repo.insert("things", record(7))
+    repo.close()
+    assert len(open_repo().find("things")) == 4
+
+
+def test_a_corrupt_line_inside_the_journal_stops_start_up(tmp_path):
+    subprocess.run([sys.executable, "-c", CRASHING_WRITER, str(tmp_path / "db.json"), "3"], check=True)
+    journal = tmp_path / "db.json.journal"
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(lines[0] + b"garbage\n" + b"".join(lines[1:]))
+    with pytest.raises(StartupError, match="line 2 is corrupt"):
+        Repository(str(tmp_path / "db.json"))
+
+
+def test_a_second_repository_on_the_same_file_is_refused(tmp_path, open_repo):
+    open_repo()
+    with pytest.raises(StartupError, match=rf"db.json is in use .*pid {os.getpid()}"):
+        Repository(str(tmp_path / "db.json"))
+
+
+def test_start_up_removes_what_a_crash_mid_write_left(tmp_path, open_repo):
+    repo = open_repo()
+    repo.insert("things", record(1))
+    repo.close()
+    leftover = tmp_path / "db.json.4242.tmp"
     leftover.write_text('{"half": ')
-    repo = Repository(str(path))
+    assert open_repo().get("things", rid(1))["name"] == "n1"
     assert not leftover.exists()
-    assert repo.get("things", f"{1:024x}")["name"] == "n1"
+
+
+def test_compaction_keeps_writes_made_after_it_started(tmp_path, open_repo):
+    repo = open_repo()
+    repo.insert("things", record(1))
+    real_replace = Disk.replace_file
+
+    def write_then_race(self, path, chunks):
+        real_replace(self, path, chunks)
+        if path.name == "db.json":  # between the snapshot and the journal swap
+            repo.insert("things", record(2))
+
+    with mock.patch.object(Disk, "replace_file", write_then_race):
+        repo.compact()
+    lines = (tmp_path / "db.json.journal").read_bytes().splitlines()
+    assert [json.loads(line)["put"][0][2]["id"] for line in lines] == [rid(2)]
+    repo.close()
+    assert [r["id"] for r in open_repo().find("things")] == [rid(1), rid(2)]
+
+
+def test_the_journal_is_compacted_past_its_size_threshold(tmp_path, open_repo):
+    repo = open_repo(compact_bytes=2_000)
+    for i in range(100):
+        repo.insert("things", record(i, pad="x" * 100))
+    journal = tmp_path / "db.json.journal"
+    for _ in range(100):
+        if journal.stat().st_size < 2_000 + 200:
+            break
+        threading.Event().wait(0.02)
+    assert journal.stat().st_size < 2_000 + 200
+    assert len(TinyDB(str(tmp_path / "db.json")).table("things")) >= 80
+
+
+def test_indexed_lookups_follow_every_change(open_repo):
+    repo = open_repo()
+    for i in range(6):
+        repo.insert("things", record(i, tenant="a" if i % 2 else "b", deleted=False))
+    assert [r["id"] for r in repo.find("things", where={"tenant": "a", "deleted": False})] == [rid(1), rid(3), rid(5)]
+    repo.replace("things", record(3, tenant="a", deleted=True))
+    assert repo.select("things", None, 1, 2, where={"tenant": "a", "deleted": False}) == (2, [repo.get("things", rid(5))])
+    united = repo.find("things", where=[{"tenant": "a", "deleted": True}, {"tenant": "b", "deleted": False}])
+    assert [r["id"] for r in united] == [rid(0), rid(2), rid(3), rid(4)]
+
+
+def test_export_and_replace_state(tmp_path, open_repo):
+    repo = open_repo()
+    repo.insert("things", record(1))
+    saved = repo.export_state()
+    repo.insert("things", record(2))
+    repo.insert("others", record(3))
+    repo.replace_state(saved)
+    assert [r["id"] for r in repo.find("things")] == [rid(1)] and repo.find("others") == []
+    repo.insert("things", record(4))
+    assert saved == {"things": [record(1)]}  # the export was a copy
+    with pytest.raises(ValueError):
+        repo.replace_state({"things": {"1": record(9)}})
+    repo.close()
+    reopened = open_repo()
+    assert [r["id"] for r in reopened.find("things")] == [rid(1), rid(4)] and reopened.find("others") == []
+
+
+def test_a_replace_state_that_cannot_be_written_changes_nothing(open_repo):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
+    repo.insert("things", record(1))
+    disk.fail_write = errno.ENOSPC
+    with pytest.raises(StorageFull):
+        repo.replace_state({})
+    assert [r["id"] for r in repo.find("things")] == [rid(1)]
+
+
+def test_integers_beyond_64_bits_are_kept_exactly(open_repo):
+    repo = open_repo()
+    repo.insert("things", record(1, big=2 ** 70, small=-(2 ** 63)))
+    assert repo.get("things", rid(1))["big"] == 2 ** 70
+    repo.close()
+    reopened = open_repo()
+    assert reopened.get("things", rid(1))["big"] == 2 ** 70
+    reopened.insert("things", record(2, big=-(2 ** 80)))
+    reopened.close()
+    assert open_repo().get("things", rid(2))["big"] == -(2 ** 80)

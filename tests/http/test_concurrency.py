@@ -31,8 +31,10 @@ def test_concurrent_creates_are_all_kept(tmp_path):
     responses, listing = asyncio.run(burst(app, [body(f"s{i}", f"slot{i}") for i in range(30)]))
     assert [r.status_code for r in responses] == [200] * 30
     assert listing["total"] == 30
+    app.state.backend.repo.close()
     reopened = create_app(Settings(db=str(tmp_path / "db.json")))
     assert len(reopened.state.backend.repo.find("sources", lambda r: True)) == 30
+    reopened.state.backend.repo.close()
 
 
 def test_concurrent_creates_with_one_name_give_one_entity(tmp_path):

@@ -43,7 +43,7 @@ def test_create_shows_the_secret_once(api):
 
 def test_secret_is_stored_only_as_a_hash(api):
     created = create(api)
-    on_disk = open(api.backend.settings.db).read()
+    on_disk = api.disk_text()
     assert created["secret"] not in on_disk
     stored = api.backend.repo.get("client_credentials", created["client_id"])
     assert stored["secret_hash"].startswith("pbkdf2_sha256$")

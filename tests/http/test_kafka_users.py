@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -48,9 +47,9 @@ def test_acl_topic_may_be_sent_as_name(api):
 def test_password_is_stored_only_as_a_salted_hash(api):
     create(api, username="a")
     create(api, username="b")
-    on_disk = open(api.backend.settings.db).read()
+    on_disk = api.disk_text()
     assert "s3cret-Pass" not in on_disk
-    stored = {r["username"]: r for r in json.loads(on_disk)["kafka_users"].values()}
+    stored = {r["username"]: r for r in api.on_disk()["kafka_users"].values()}
     assert stored["a"]["password_hash"] != stored["b"]["password_hash"]  # salted
     assert "password" not in stored["a"]
     assert stored["a"]["created_from"] == "terraform"

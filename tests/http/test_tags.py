@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 
 import pytest
 
@@ -295,6 +294,6 @@ def test_deleting_a_tag_removes_it_from_every_entity(api):
     assert api.get(f"/sources/{source['id']}").json()["result"][0]["tags"] == [other["id"], PRODUCTION]
     assert repo.get("topics", topic_id)["tags"] == []
     # The change is persisted, not only served.
-    on_disk = json.loads(open(api.backend.settings.db).read())
+    on_disk = api.on_disk()
     stored = next(r for r in on_disk["sources"].values() if r["id"] == source["id"])
     assert stored["tags"] == [other["id"], PRODUCTION]

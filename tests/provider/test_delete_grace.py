@@ -11,7 +11,7 @@ import time
 from tests.provider.configs import V2_CONFIGS, v3_config
 from tests.provider.wire import wait_gone
 
-SERVER_ARGS = ("--delete-delay", "0.4")
+SERVER_SETTINGS = {"delete_delay": 0.4}
 
 
 def test_v3_delete_is_seen_until_its_grace_ends_then_reads_empty(v3):

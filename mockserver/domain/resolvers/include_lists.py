@@ -7,11 +7,11 @@ from .base import ResolverContext, resolver, split_list
 
 def qualify(entries: list[str], schemas: list[str]) -> list[str]:
     """Prefix unqualified entries with every schema; keep order, drop repeats."""
-    out: list[str] = []
+    out: dict[str, None] = {}  # ordered, and a repeat costs O(1) (a 12,000-table list stays linear)
     for entry in entries:
         candidates = [entry] if "." in entry or not schemas else [f"{s}.{entry}" for s in schemas]
-        out.extend(c for c in candidates if c not in out)
-    return out
+        out.update(dict.fromkeys(candidates))
+    return list(out)
 
 
 def _qualified_list(ctx: ResolverContext) -> str | None:

@@ -1,0 +1,76 @@
+"""ASGI middleware around every route: the body size limit, and no answer before a write is durable."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.errors import PayloadTooLarge, StorageFailed
+from mockserver.http.errors import render
+from mockserver.store import Repository
+
+
+class BodyLimit:
+    """Refuse a body over ``max_body`` bytes with 413, before reading it (or as soon as it passes the limit)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    def _too_large(self) -> PayloadTooLarge:
+        return PayloadTooLarge(f"Request body is larger than the limit of {self.max_body} bytes "
+                               "(--max-body / STREAMKAP_MOCK_MAX_BODY)")
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        length = dict(scope["headers"]).get(b"content-length")
+        if length is not None and length.isdigit() and int(length) > self.max_body:
+            await render(self._too_large())(scope, receive, send)
+            return
+        received = 0
+
+        async def counted() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise self._too_large()  # inside the route: rendered by the error handlers
+            return message
+
+        await self.app(scope, counted, send)
+
+
+class DurableWrites:
+    """Hold a response until the journal line of the request's write is fsync'd.
+
+    Concurrent requests share the fsync (see ``Repository.durable``); if it fails the
+    write was undone, and the client gets 507/503 in place of the success it would have seen.
+    """
+
+    def __init__(self, app: ASGIApp, repo: Repository) -> None:
+        self.app = app
+        self.repo = repo
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        Repository.set_ticket(0)
+        failed = False
+
+        async def send_when_durable(message: Message) -> None:
+            nonlocal failed
+            if failed:
+                return
+            if message["type"] == "http.response.start" and (ticket := Repository.ticket()):
+                try:
+                    await self.repo.durable(ticket)
+                except StorageFailed as exc:
+                    failed = True
+                    await render(exc)(scope, receive, send)
+                    return
+            await send(message)
+
+        await self.app(scope, receive, send_when_durable)
