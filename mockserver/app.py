@@ -6,9 +6,11 @@ import contextlib
 import time
 import uuid
 from dataclasses import dataclass
-from typing import Callable
+from pathlib import Path
+from typing import Callable, Iterator
 
 from starlette.applications import Starlette
+from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.control import routes as control_routes
@@ -21,13 +23,15 @@ from mockserver.domain.kafka_users import KafkaUserService
 from mockserver.domain.pipelines import PipelineService
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import Timing, tombstone
-from mockserver.domain.secrets import SecretBox, box_for
+from mockserver.domain.secrets import SEALED, SecretBox, box_for
 from mockserver.domain.stored import check_records
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
+from mockserver.errors import StartupError
 from mockserver.http import docs
+from mockserver.http.access_log import AccessLogMiddleware
 from mockserver.http.errors import HANDLERS
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import literal_paths_win
@@ -60,8 +64,11 @@ class Backend:
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
         repo = Repository(settings.db, shrink=lambda record: tombstone(record, clock()))
         check_records(repo, settings.db)
-        box = box_for(None if settings.in_memory else settings.db, settings.secret_key)
-        directory = Directory.load(settings.fixtures / "tenants.json")
+        sealed = repo.search_stored(SEALED)
+        box = box_for(None if settings.in_memory else settings.db, settings.secret_key,
+                      sealed.decode() if sealed else None)
+        with _fixture_file(settings.fixtures / "tenants.json") as path:
+            directory = Directory.load(path)
         tokens = TokenService(directory, settings.token_ttl, clock)
         plugins = PluginRegistry.load(settings.fixtures / "plugins")
         topics = TopicStore(repo)
@@ -86,9 +93,20 @@ class Backend:
             pipelines=PipelineService(repo, clock, timing),
             topic_service=TopicService(repo, topics, plugins, clock),
         )
-        backend.tags.seed_system_tags(settings.fixtures / "tags.json")
+        with _fixture_file(settings.fixtures / "tags.json") as path:
+            backend.tags.seed_system_tags(path)
         directory.extra_lookups.append(backend.credentials.lookup)
         return backend
+
+
+@contextlib.contextmanager
+def _fixture_file(path: Path) -> Iterator[Path]:
+    """A fixture file that does not parse, or lacks what the loader needs, stops start-up naming it."""
+    try:
+        yield path
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        what = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
+        raise StartupError(f"{path} is not a usable fixture file ({what})") from None
 
 
 # uuid4 hex with its ten digits spelt as letters: 128 random bits and never a digit.
@@ -150,7 +168,11 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     if settings.admin:
         app.add_middleware(FaultMiddleware, control=control)  # inside the request id: a fault carries one too
     app.add_middleware(BodyLimit, max_body=settings.max_body)  # outside faults: they read the whole body
+    if settings.cors:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors), allow_methods=["*"],
+                           allow_headers=["*"], expose_headers=["X-Request-Id"])
     app.add_middleware(RequestIdMiddleware)
     if settings.admin:
-        app.add_middleware(JournalMiddleware, control=control)  # outermost: the final status and request id
+        app.add_middleware(JournalMiddleware, control=control)  # outside the request id: it records the final one
+    app.add_middleware(AccessLogMiddleware)  # outermost: it sees the request id and every answer
     return app

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import errno
+import os
+import socket
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import click
@@ -12,58 +16,109 @@ from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, 
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
+@click.version_option(package_name="streamkap-mock", prog_name="streamkap-mock")
 def main() -> None:
     """A local, stateful emulator of the Streamkap REST API."""
 
 
 @main.command()
-@click.option("--host", envvar="STREAMKAP_MOCK_HOST", default="127.0.0.1", help="Interface to listen on.")
-@click.option("--port", envvar="STREAMKAP_MOCK_PORT", default=8080, type=click.IntRange(0, 65535), help="Port to listen on.")
-@click.option("--db", envvar="STREAMKAP_MOCK_DB", default=DEFAULT_DB, help="TinyDB JSON file, or :memory:.")
-@click.option("--fixtures", envvar="STREAMKAP_MOCK_FIXTURES", default=DEFAULT_FIXTURES,
-              type=click.Path(exists=True, file_okay=False, path_type=Path), help="Fixtures directory.")
-@click.option("--token-ttl", envvar="STREAMKAP_MOCK_TOKEN_TTL", default=3600.0, type=click.FloatRange(min=1),
-              help="Access token lifetime, in seconds.")
-@click.option("--status-delay", envvar="STREAMKAP_MOCK_STATUS_DELAY", default=0.0, type=click.FloatRange(min=0),
-              help="Seconds a started connector stays Starting before it is Active.")
-@click.option("--delete-delay", envvar="STREAMKAP_MOCK_DELETE_DELAY", default=0.0, type=click.FloatRange(min=0),
-              help="Seconds a deleted entity stays visible after DELETE ?wait=false.")
-@click.option("--secret-key", envvar="STREAMKAP_MOCK_SECRET_KEY", default=None, show_default=False,
-              help="Fernet key for secrets at rest (default: generated and kept in <db>.key).")
-@click.option("--max-body", envvar="STREAMKAP_MOCK_MAX_BODY", default=DEFAULT_MAX_BODY, type=click.IntRange(min=1),
-              help="Largest request body accepted, in bytes (larger ones get 413).")
-@click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", default="info",
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
-@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", default=None, show_default=False,
-              help="Bearer token the /__mock control plane requires (default: none, it is open).")
-@click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", is_flag=True, help="Serve no /__mock control plane.")
-@click.option("--seed", envvar="STREAMKAP_MOCK_SEED", default=None, show_default=False,
+@click.option("--host", envvar="STREAMKAP_MOCK_HOST", show_envvar=True, default="127.0.0.1",
+              help="Interface to listen on (0.0.0.0 for every IPv4 interface, :: for IPv6).")
+@click.option("--port", envvar="STREAMKAP_MOCK_PORT", show_envvar=True, default=8080,
+              type=click.IntRange(0, 65535), help="Port to listen on; 0 picks a free one (the banner shows it).")
+@click.option("--db", envvar="STREAMKAP_MOCK_DB", show_envvar=True, default=DEFAULT_DB,
+              help="TinyDB JSON file that keeps the state, or :memory: for a store that dies with the process.")
+@click.option("--fixtures", envvar="STREAMKAP_MOCK_FIXTURES", show_envvar=True, default=DEFAULT_FIXTURES,
+              show_default="the fixtures shipped with the package",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Directory with tenants.json, tags.json and plugins/.")
+@click.option("--token-ttl", envvar="STREAMKAP_MOCK_TOKEN_TTL", show_envvar=True, default=3600.0,
+              type=click.FloatRange(min=1), help="Access token lifetime, in seconds.")
+@click.option("--status-delay", envvar="STREAMKAP_MOCK_STATUS_DELAY", show_envvar=True, default=0.0,
+              type=click.FloatRange(min=0), help="Seconds a started connector stays Starting before it is Active.")
+@click.option("--delete-delay", envvar="STREAMKAP_MOCK_DELETE_DELAY", show_envvar=True, default=0.0,
+              type=click.FloatRange(min=0), help="Seconds a deleted entity stays visible after DELETE ?wait=false.")
+@click.option("--secret-key", envvar="STREAMKAP_MOCK_SECRET_KEY", show_envvar=True, default=None,
+              show_default="generated and kept in <db>.key",
+              help="Fernet key that encrypts secret config values at rest.")
+@click.option("--cors", envvar="STREAMKAP_MOCK_CORS", show_envvar=True, default="", show_default="off",
+              help="Comma-separated origins a browser page may call the API from, or * for any.")
+@click.option("--max-body", envvar="STREAMKAP_MOCK_MAX_BODY", show_envvar=True, default=DEFAULT_MAX_BODY,
+              type=click.IntRange(min=1), help="Largest request body accepted, in bytes (larger ones get 413).")
+@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", show_envvar=True, default=None,
+              show_default="none: the control plane is open",
+              help="Bearer token the /__mock control plane requires (health excepted).")
+@click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", show_envvar=True, is_flag=True,
+              help="Serve no /__mock control plane.")
+@click.option("--seed", envvar="STREAMKAP_MOCK_SEED", show_envvar=True, default=None, show_default=False,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON file of entities with fixed ids to load at start-up and on every reset.")
+@click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="Least severe log line shown; info shows one line per request, warning only failed requests.")
+@click.option("--log-format", envvar="STREAMKAP_MOCK_LOG_FORMAT", show_envvar=True, default="text",
+              type=click.Choice(["text", "json"]), help="Log lines as text, or as one JSON object per line.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
-          delete_delay: float, secret_key: str | None, max_body: int, log_level: str, admin_token: str | None,
-          no_admin: bool, seed: Path | None) -> None:
-    """Serve the mock API."""
+          delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
+          no_admin: bool, seed: Path | None, log_level: str, log_format: str) -> None:
+    """Serve the mock API.
+
+    Prints the address, the /docs URL and the credentials to export once the
+    port is bound; every start-up failure is one line naming its cause.
+    """
     import uvicorn
 
     from mockserver.app import create_app
+    from mockserver.http.access_log import logging_config
 
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
-                        secret_key=secret_key, max_body=max_body, admin=not no_admin, admin_token=admin_token,
-                        seed=seed)
+                        secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
+                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed)
+    sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)
     except StartupError as exc:
         raise click.ClickException(str(exc)) from None
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-    click.echo(f"streamkap-mock serving on http://{shown_host}:{port}  (db: {db})")
-    click.echo(f"  export STREAMKAP_HOST=http://{shown_host}:{port}")
-    for credential in app.state.backend.directory.fixture_credentials():
-        click.echo(f"  {credential.tenant_id:<14} {','.join(credential.roles):<15} "
-                   f"STREAMKAP_CLIENT_ID={credential.client_id} STREAMKAP_SECRET={credential.secret}")
+    except OSError as exc:  # a db, key or fixture file the process cannot read or write
+        whom = f" (running as uid {os.getuid()})" if isinstance(exc, PermissionError) else ""
+        raise click.ClickException(f"{exc.filename or settings.db}: {exc.strerror or exc}{whom}") from None
+    click.echo(_banner(app, host, sock.getsockname()[1], db))
     sys.stdout.flush()
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    # Writes run on their own thread: a 1 ms switch interval (not 5) lets a read on the
+    # server's loop through sooner while one runs.
+    sys.setswitchinterval(0.001)
+    config = uvicorn.Config(app, log_config=logging_config(log_format, log_level), log_level=log_level,
+                            access_log=False)  # the mock's own access log has one line per request
+    uvicorn.Server(config).run(sockets=[sock])
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """A listening socket, so the banner can show the real port and no client is refused once it is out."""
+    try:
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)[0][0]
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except socket.gaierror as exc:
+        raise click.ClickException(f"cannot listen on {host}: {exc.strerror}; "
+                                   "choose another interface with --host") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise click.ClickException(f"port {port} on {host} is already in use; choose another with "
+                                       "--port (or STREAMKAP_MOCK_PORT), or --port 0 for any free port") from None
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _banner(app, host: str, port: int, db: str) -> str:
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else (
+        f"[{host}]" if ":" in host else host)
+    url = f"http://{shown_host}:{port}"
+    lines = [f"streamkap-mock {version('streamkap-mock')} serving on {url}  (db: {db})",
+             f"  API docs: {url}/docs",
+             "  Point the Terraform provider or a client at it (paste one line into your shell):"]
+    for credential in app.state.backend.directory.fixture_credentials():
+        lines.append(f"  export STREAMKAP_HOST={url} STREAMKAP_CLIENT_ID={credential.client_id} "
+                     f"STREAMKAP_SECRET={credential.secret}  # {credential.tenant_id} {','.join(credential.roles)}")
+    return "\n".join(lines)
 
 
 @main.group()
@@ -72,8 +127,10 @@ def plugins() -> None:
 
 
 @plugins.command("check")
-@click.option("--fixtures", envvar="STREAMKAP_MOCK_FIXTURES", default=DEFAULT_FIXTURES,
-              type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--fixtures", envvar="STREAMKAP_MOCK_FIXTURES", show_envvar=True, default=DEFAULT_FIXTURES,
+              show_default="the fixtures shipped with the package",
+              type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Directory whose plugins/ to check.")
 def plugins_check(fixtures: Path) -> None:
     """Validate every plugin file: shape, dependencies, cycles, resolver names."""
     from mockserver.domain.plugins import check_plugins
@@ -97,14 +154,14 @@ def openapi(control: bool) -> None:
 
 
 @main.command("contract-test")
-@click.option("--base-url", envvar="STREAMKAP_HOST", required=True, help="Server to test, e.g. http://127.0.0.1:8080.")
+@click.option("--base-url", envvar="STREAMKAP_HOST", show_envvar=True, required=True, help="Server to test, e.g. http://127.0.0.1:8080.")
 @click.option("--spec", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
               show_default=False,
               help="OpenAPI document to test against (default: this build's, as `streamkap-mock openapi` prints).")
-@click.option("--token", envvar="STREAMKAP_TOKEN", default=None, show_default=False, help="Bearer access token.")
-@click.option("--client-id", envvar="STREAMKAP_CLIENT_ID", default=None, show_default=False,
+@click.option("--token", envvar="STREAMKAP_TOKEN", show_envvar=True, default=None, show_default=False, help="Bearer access token.")
+@click.option("--client-id", envvar="STREAMKAP_CLIENT_ID", show_envvar=True, default=None, show_default=False,
               help="Client id to get a token with (with --secret).")
-@click.option("--secret", envvar="STREAMKAP_SECRET", default=None, show_default=False, help="Secret of --client-id.")
+@click.option("--secret", envvar="STREAMKAP_SECRET", show_envvar=True, default=None, show_default=False, help="Secret of --client-id.")
 @click.option("--max-examples", default=10, type=click.IntRange(min=1), help="Generated examples per operation.")
 @click.option("--max-steps", default=None, type=click.IntRange(min=2), show_default=False,
               help="Steps per stateful scenario (default: schemathesis's).")

@@ -6,12 +6,23 @@ tests build them directly.
 
 from __future__ import annotations
 
+import importlib.resources
 from dataclasses import dataclass, field
 from pathlib import Path
 
-# The repository's fixtures, used when the package runs from a checkout
-# (editable install, Docker image).
-DEFAULT_FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+
+def shipped(name: str) -> Path:
+    """A data directory that ships with the package (``fixtures``, ``contracts``).
+
+    An installed wheel carries it inside the package (pyproject.toml maps it
+    there); a checkout (editable install, tests) keeps it at the top of the
+    repository.
+    """
+    packaged = Path(str(importlib.resources.files("mockserver") / name))
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / name
+
+
+DEFAULT_FIXTURES = shipped("fixtures")
 DEFAULT_DB = "data/streamkap-mock.json"
 MEMORY = ":memory:"
 # Ten times the largest real connector config (a 12,000-table include list is ~0.4 MB),
@@ -43,6 +54,8 @@ class Settings:
     seed: Path | None = None
     # Requests the control plane's journal keeps (the oldest go first).
     journal_size: int = 10_000
+    # Origins a browser may call from (CORS); "*" for any, empty for none.
+    cors: tuple[str, ...] = ()
 
     @property
     def in_memory(self) -> bool:

@@ -29,10 +29,13 @@ import contextlib
 import contextvars
 import errno
 import fcntl
+import gc
 import heapq
 import itertools
 import logging
+import mmap
 import os
+import re
 import threading
 import time
 from pathlib import Path
@@ -196,6 +199,10 @@ class Repository:
         assert path is not None
         path.parent.mkdir(parents=True, exist_ok=True)
         self._os_lock = _Lock(path)
+        collecting = gc.isenabled()
+        # Loading makes millions of objects and no garbage: cycle collections while
+        # loading would only re-walk them (most of a large store's start-up time).
+        gc.disable()
         try:
             # Temporary files of a crashed writer; only the lock holder may remove them.
             for stale in path.parent.glob(f"{path.name}*.tmp"):
@@ -206,6 +213,11 @@ class Repository:
         except BaseException:
             self._os_lock.release()
             raise
+        finally:
+            if collecting:
+                gc.enable()
+        if sum(map(len, self._doc.values())) > 10_000:
+            gc.freeze()  # a large store lives as long as the process: later collections skip it
 
     def _load_snapshot(self) -> dict:
         path = self._path
@@ -217,8 +229,11 @@ class Repository:
             data = loads(raw)
         except ValueError as exc:  # bad JSON or bad UTF-8
             raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
-        if not (isinstance(data, dict) and all(isinstance(t, dict) for t in data.values())):
-            raise StartupError(f"{path} is not a database (not an object of tables); fix it or move it away")
+        if not (isinstance(data, dict) and all(
+                isinstance(rows, dict) and all(isinstance(r, dict) and "id" in r for r in rows.values())
+                for rows in data.values())):
+            raise StartupError(f"{path} is not a database (not an object of tables of records with ids); "
+                               "fix it or move it away")
         return data
 
     def _replay(self) -> None:
@@ -577,6 +592,19 @@ class Repository:
                 matches = [r for r in candidates if predicate(r)]
                 total, page = len(matches), matches[start:stop]
             return total, [_copy(r) for r in page]
+
+    def search_stored(self, pattern: re.Pattern[bytes]) -> bytes | None:
+        """Group 1 of the first match of ``pattern`` in the files (snapshot, then journal); None in memory.
+
+        Reads them mapped, not parsed: a start-up check that a large store answers in a blink.
+        """
+        for path in (self._path, self._journal_path) if self._path is not None else ():
+            if path.exists() and path.stat().st_size:
+                with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                    found = pattern.search(data)
+                    if found:
+                        return bytes(found.group(1))
+        return None
 
     def count(self, table: str, where: Where | None = None) -> int:
         with self._lock:

@@ -34,3 +34,21 @@ def test_openapi_prints_the_committed_contract():
     result = CliRunner().invoke(main, ["openapi"])
     assert result.exit_code == 0
     assert json.loads(result.output) == json.loads((ROOT / "contracts" / "openapi.json").read_text())
+
+
+def test_serve_takes_the_body_limit_from_a_flag_or_its_variable(tmp_path, monkeypatch):
+    import uvicorn
+
+    served = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: served.append(server.config.app))
+    db = str(tmp_path / "db.json")
+    assert CliRunner().invoke(main, ["serve", "--port", "0", "--db", db, "--max-body", "1234"]).exit_code == 0
+    app = served.pop()
+    app.state.backend.repo.close()
+    assert app.state.backend.settings.max_body == 1234
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", db], env={"STREAMKAP_MOCK_MAX_BODY": "99"})
+    assert result.exit_code == 0, result.output
+    app = served.pop()
+    app.state.backend.repo.close()
+    assert app.state.backend.settings.max_body == 99
+    assert CliRunner().invoke(main, ["serve", "--db", db, "--max-body", "0"]).exit_code != 0

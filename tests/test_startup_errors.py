@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -18,11 +19,11 @@ from tests.conftest import PG_SOURCE_CONFIG
 def no_listening(monkeypatch):
     """`serve` builds the app, then would listen: record that it got that far instead."""
     import uvicorn
-    monkeypatch.setattr(uvicorn, "run", lambda app, **kw: print("LISTENING"))
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: print("LISTENING"))
 
 
 def serve(db, *extra):
-    result = CliRunner().invoke(main, ["serve", "--db", str(db), *extra])
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", str(db), *extra])
     assert "LISTENING" not in result.output, "served with an unusable db or key"
     return result
 
@@ -85,6 +86,85 @@ def test_a_db_without_secrets_may_get_a_new_key(tmp_path):
     db.write_text(json.dumps({"tags": {}}))
     create_app(Settings(db=str(db)))
     assert (tmp_path / "db.json.key").exists()
+
+
+def test_a_usable_db_gets_as_far_as_listening(tmp_path):
+    result = CliRunner().invoke(main, ["serve", "--port", "0", "--db", str(tmp_path / "db.json")])
+    assert result.exit_code == 0 and "LISTENING" in result.output, result.output
+
+
+def fixtures_copy(tmp_path):
+    import shutil
+
+    from mockserver.settings import DEFAULT_FIXTURES
+    return Path(shutil.copytree(DEFAULT_FIXTURES, tmp_path / "fixtures"))
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("tenants.json", '{"roles": [', "JSONDecodeError"),
+    ("tenants.json", '{"roles": []}', "missing key 'tenants'"),
+    ("tags.json", '{"tags": [{"id": "t1"}]}', "missing key 'name'"),
+])
+def test_a_malformed_fixture_file_is_named_in_one_line(tmp_path, name, content, said):
+    fixtures = fixtures_copy(tmp_path)
+    (fixtures / name).write_text(content)
+    result = serve(":memory:", "--fixtures", str(fixtures))
+    assert result.exit_code == 1
+    [line] = result.output.strip().splitlines()
+    assert line.startswith(f"Error: {fixtures / name} is not a usable fixture file (") and said in line, line
+
+
+def test_a_db_path_the_process_cannot_create_is_named(tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    result = serve(blocker / "db.json")
+    assert result.exit_code == 1
+    assert str(blocker) in result.output and "Traceback" not in result.output, result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_a_port_in_use_is_one_line_naming_it_and_the_way_out(tmp_path):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(main, ["serve", "--port", str(port), "--db", str(tmp_path / "db.json")])
+    assert result.exit_code == 1
+    assert list(tmp_path.iterdir()) == []  # no db or key file made for a server that never ran
+    assert result.output.strip().splitlines() == [
+        f"Error: port {port} on 127.0.0.1 is already in use; choose another with --port "
+        "(or STREAMKAP_MOCK_PORT), or --port 0 for any free port"]
+
+
+CRASH_AFTER_A_SECRET = """
+import os, sys
+from starlette.testclient import TestClient
+from mockserver.app import create_app
+from mockserver.settings import Settings
+from tests.conftest import PG_SOURCE_CONFIG
+client = TestClient(create_app(Settings(db=sys.argv[1])))  # no lifespan: nothing compacts
+token = client.post("/auth/access-token", json={"client_id": "mock-client", "secret": "mock-secret"}).json()
+created = client.post("/sources", headers={"Authorization": "Bearer " + token["accessToken"]},
+                      json={"name": "pg", "connector": "postgresql", "config": PG_SOURCE_CONFIG})
+assert created.status_code == 200, created.text
+os._exit(0)  # as after kill -9
+"""
+
+
+def test_a_lost_key_stops_start_up_when_the_secret_is_only_in_the_journal(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = tmp_path / "db.json"
+    subprocess.run([sys.executable, "-c", CRASH_AFTER_A_SECRET, str(db)], check=True, cwd=ROOT)
+    assert b"enc:v1:" in (tmp_path / "db.json.journal").read_bytes()
+    assert b"enc:v1:" not in (db.read_bytes() if db.exists() else b"")
+    (tmp_path / "db.json.key").unlink()
+    result = serve(db)
+    assert result.exit_code != 0
+    assert "db.json.key" in result.output and "--secret-key" in result.output, result.output
 
 
 @pytest.mark.parametrize("table,change,named", [

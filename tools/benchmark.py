@@ -65,15 +65,19 @@ def free_port() -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> float:
+    """Seconds until ``url`` answers; polls with a bare connect, which costs the CPU next to nothing."""
     started = time.perf_counter()
+    port = int(url.split(":")[2].split("/")[0])
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
             raise SystemExit(f"server exited: {process.args}")
         try:
-            httpx.get(url, timeout=0.5)
-            return time.perf_counter() - started
-        except httpx.TransportError:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        except OSError:
             time.sleep(0.01)
+            continue
+        httpx.get(url, timeout=30)
+        return time.perf_counter() - started
     raise SystemExit(f"{process.args} did not answer within {timeout} s")
 
 
@@ -108,7 +112,7 @@ class Mock:
         script = Path(sys.executable).parent / "streamkap-mock"
         self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
                                          "--log-level", "warning"], stdout=subprocess.DEVNULL)
-        self.startup = wait_until_up(f"{self.url}/openapi.json", self.process)
+        self.startup = wait_until_up(f"{self.url}/auth/access-token", self.process)  # a 405, at once
         token = httpx.post(f"{self.url}/auth/access-token",
                            json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
         self.headers = {"Authorization": f"Bearer {token}"}
@@ -214,6 +218,7 @@ def percentile(samples: list[float], fraction: float) -> float:
 def concurrent(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
+    load = os.getloadavg()[0]
     with tempfile.TemporaryDirectory() as tmp:
         db = Path(tmp) / "db.json"
         ids = fill(db, args.records)
@@ -280,9 +285,9 @@ def concurrent(args: argparse.Namespace) -> None:
                 server.wait()
 
     print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.records} stored sources, "
-          f"{os.cpu_count()} CPUs, load before: {os.getloadavg()[0]:.2f}")
-    print(f"| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
-          f"CPU ms per request, mock / json-server | mock non-2xx |")
+          f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+    print("| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
+          "CPU ms per request, mock / json-server | mock non-2xx |")
     print("|---|---:|---:|---:|---:|---:|")
     for op, mine in results["mock"].items():
         theirs = results["json-server"].get(op)
@@ -308,7 +313,7 @@ def sequential(fn, count: int) -> tuple[float, float]:
 
 
 def scale(args: argparse.Namespace) -> None:
-    rows = []
+    rows, load = [], os.getloadavg()[0]
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "db.json"
@@ -325,6 +330,9 @@ def scale(args: argparse.Namespace) -> None:
                         raise SystemExit(f"{response.request.method} {response.request.url}: "
                                          f"{response.status_code} {response.text[:200]}")
 
+                if not size:  # the baseline: start-up and memory of the server itself
+                    rows.append((size, mock.startup, rss, file_mb))
+                    continue
                 get = sequential(lambda n: check(http.get(f"/sources/{ids[(n * 7919) % size]}")), args.samples)
                 listing = sequential(lambda n: check(http.get(f"/sources?page={middle}&page_size=10")), args.samples)
                 post = sequential(lambda n: check(http.post("/sources", json=source_body(f"new-{n}"))), args.samples)
@@ -337,11 +345,11 @@ def scale(args: argparse.Namespace) -> None:
             rows.append((size, mock.startup, rss, file_mb, get, listing, post, put, delete))
             print(f"{size} sources done", file=sys.stderr)
     print(f"\nsequential, one client, {args.samples} samples per op, p50 / p99 in ms; "
-          f"{os.cpu_count()} CPUs, load: {os.getloadavg()[0]:.2f}")
+          f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
     print("| sources | start-up s | RSS MiB | file MB | get | list middle page | post | put | delete |")
     print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for size, startup, rss, file_mb, *ops in rows:
-        cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops)
+        cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops) if ops else " | ".join(["-"] * 5)
         print(f"| {size:,} | {startup:.2f} | {rss:.0f} | {file_mb:.1f} | {cells} |")
 
 
@@ -351,7 +359,7 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=1000, help="stored sources for the concurrent run")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
-    parser.add_argument("--sizes", default="1000,10000,100000", help="stored sources for the scale run")
+    parser.add_argument("--sizes", default="0,1000,10000,100000", help="stored sources for the scale run")
     parser.add_argument("--samples", type=int, default=200, help="sequential requests per op in the scale run")
     args = parser.parse_args()
     if args.what in ("concurrent", "all"):

@@ -289,6 +289,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("reference", nargs="?", type=Path, default=DEFAULT_REFERENCE)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
+    # The committed plugin files are the source of truth; without the reference
+    # there is nothing to regenerate them from, and "wrote 0 files" would pass
+    # for success.
+    missing = [str(args.reference / kind) for kind in ("sources", "destinations", "transforms")
+               if not (args.reference / kind).is_dir()]
+    if missing:
+        print(f"error: connector reference not found: {', '.join(missing)} "
+              "(pass the reference directory as the first argument)", file=sys.stderr)
+        return 2
     count = 0
     for entity_type in ("sources", "destinations", "transforms"):
         for path in sorted((args.reference / entity_type).glob("*.json")):

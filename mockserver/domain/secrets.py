@@ -88,13 +88,14 @@ def mask_config(config: dict, keys: Iterable[str]) -> dict:
     return masked
 
 
-def box_for(db_path: str | None, key: str | None) -> SecretBox:
-    """The box of a db file (``None``: a store in memory), checked against a secret the file already holds.
+SEALED = re.compile(rb'"(' + _PREFIX.encode() + rb'[^"]+)"')
+
+
+def box_for(db_path: str | None, key: str | None, sealed: str | None = None) -> SecretBox:
+    """The box of a db file (``None``: a store in memory), checked against ``sealed``, a secret it holds.
 
     A lost or wrong key stops start-up here; served, it would fail every read of a secret.
     """
-    db = Path(db_path) if db_path else None
-    sealed = re.search(r'"(enc:v1:[^"]+)"', db.read_text(encoding="utf-8")) if db and db.exists() else None
     key_path = Path(f"{db_path}.key")
     if key is None and sealed and not key_path.exists():
         raise StartupError(f"{db_path} holds secrets sealed with a key, but {key_path} is missing: "
@@ -106,7 +107,7 @@ def box_for(db_path: str | None, key: str | None) -> SecretBox:
         raise StartupError(f"{source} is not a Fernet key: {exc}") from None
     if sealed:
         try:
-            box.open(sealed.group(1))
+            box.open(sealed)
         except RuntimeError:
             raise StartupError(f"the secrets in {db_path} were sealed with another key than {source}") from None
     return box

@@ -42,7 +42,7 @@ def authenticate(request: Request, need: str | None = None) -> Principal:
         raise Forbidden(f"X-Tenant-Id '{tenant_header}' does not match the tenant of the token")
     if need:
         who.require(need)
-    request.state.principal = who
+    request.state.principal = who  # for the access log
     return who
 
 

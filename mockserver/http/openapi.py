@@ -6,7 +6,8 @@ its parameters, request body and every status it can answer (the declared
 body, query or typed path parameter can be malformed). Schemas come from the
 pydantic models, under ``#/components/schemas``. Examples are the JSON files
 of ``contracts/examples`` named ``<operation_id>.request.json`` or
-``<operation_id>.response.json``. ``contracts/openapi.json`` is this output,
+``<operation_id>.response.json`` (plain payloads), with their summaries in
+``contracts/examples/summaries.json``. ``contracts/openapi.json`` is this output,
 committed; a test regenerates it and fails when the two differ.
 
 A GET of one entity that answers with the list envelope is marked
@@ -31,9 +32,9 @@ from mockserver.domain.plugins import PluginRegistry
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import Operation
 from mockserver.models.common import OBJECT_ID_PATTERN, Envelope, ErrorBody, ValidationErrorBody
-from mockserver.settings import DEFAULT_FIXTURES
+from mockserver.settings import DEFAULT_FIXTURES, shipped
 
-CONTRACTS = Path(__file__).resolve().parents[2] / "contracts"
+CONTRACTS = shipped("contracts")
 REF_TEMPLATE = "#/components/schemas/{model}"
 SECURITY_SCHEME = "bearerAuth"
 MISSING_READS_EMPTY = "x-missing-reads-empty"
@@ -68,8 +69,12 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
             "title": "Streamkap API (as served by streamkap-mock)",
             "version": "0.1.0",
             "description": "Generated from the route table of streamkap-mock; "
-                           "regenerate with `streamkap-mock openapi > contracts/openapi.json`.",
+                           "regenerate with `streamkap-mock openapi > contracts/openapi.json`. "
+                           "To try an operation: call POST /auth/access-token (client_id mock-client, "
+                           "secret mock-secret), then Authorize with its accessToken.",
         },
+        # Relative: try-it-out in /docs calls whichever address served the document.
+        "servers": [{"url": "/", "description": "the streamkap-mock that serves this document"}],
         "paths": paths,
         "components": {
             "schemas": dict(sorted(components.items())),
@@ -248,14 +253,18 @@ def _response_fields(spec: dict, status: int, components: dict) -> set[str]:
 
 # ---- examples ----------------------------------------------------------------
 
+def example_files(directory: Path) -> list[Path]:
+    """The example payloads: plain bodies, as ``curl -d @file`` sends them."""
+    return sorted([*directory.glob("*.request.json"), *directory.glob("*.response.json")])
+
+
 def _load_examples(directory: Path | None) -> dict[str, dict]:
     if directory is None or not directory.is_dir():
         return {}
-    examples = {}
-    for file in sorted(directory.glob("*.json")):
-        data = json.loads(file.read_text())
-        examples[file.stem] = {"summary": data["summary"], "value": data["value"]}
-    return examples
+    summaries = json.loads((directory / "summaries.json").read_text())
+    return {file.name.removesuffix(".json"): {"summary": summaries[file.name.removesuffix(".json")],
+                                              "value": json.loads(file.read_text())}
+            for file in example_files(directory)}
 
 
 def _example_names(op: Operation, examples: dict[str, dict]) -> list[str]:

@@ -1,0 +1,151 @@
+"""One log line per request: when, which request, who, what, how it ended, and why when it failed.
+
+``AccessLogMiddleware`` captures an ``Exchange`` per HTTP request and hands it
+to the ``streamkap_mock.access`` logger; the two formatters render it as text
+or as one JSON object per line. The route layer names the authenticated
+caller by setting ``request.state.principal`` (see ``http.common.authenticate``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import asdict, dataclass
+from datetime import datetime, timezone
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("streamkap_mock.access")
+# Silent until `serve` configures logging (tests, an embedding app): no stray
+# lines from logging's last-resort handler.
+logger.addHandler(logging.NullHandler())
+
+# Error bodies are small JSON objects; a larger one is not ours and is not kept.
+_MAX_ERROR_BODY = 64 * 1024
+_MAX_DETAIL = 500
+
+
+@dataclass
+class Exchange:
+    time: str
+    request_id: str | None
+    remote: str | None
+    client_id: str | None
+    method: str
+    path: str
+    status: int | None
+    duration_ms: float
+    detail: str | None
+
+
+def _timestamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _detail(body: bytes) -> str | None:
+    """The ``detail`` of an error body, on one line and bounded."""
+    try:
+        detail = json.loads(body)["detail"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    text = detail if isinstance(detail, str) else json.dumps(detail, separators=(",", ":"))
+    text = " ".join(text.split())
+    return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
+
+
+class AccessLogMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started, clock = time.time(), time.perf_counter()
+        # The routes' request.state is this dict: whatever they set there, we read here.
+        state = scope.setdefault("state", {})
+        response: dict = {"status": None, "request_id": None, "body": bytearray()}
+
+        async def capture(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                headers = dict(message.get("headers", []))
+                if b"x-request-id" in headers:
+                    response["request_id"] = headers[b"x-request-id"].decode("latin-1")
+            elif message["type"] == "http.response.body" and (response["status"] or 0) >= 400:
+                if len(response["body"]) < _MAX_ERROR_BODY:
+                    response["body"] += message.get("body", b"")
+            await send(message)
+
+        failure = None
+        try:
+            await self.app(scope, receive, capture)
+        except Exception as exc:
+            # Starlette's outermost error handler turns it into a 500 after we are gone.
+            failure = f"unhandled {type(exc).__name__}"
+            raise
+        finally:
+            status = response["status"] or (500 if failure else None)
+            principal = state.get("principal")
+            client = scope.get("client")
+            query = scope.get("query_string", b"").decode("latin-1")
+            exchange = Exchange(
+                time=_timestamp(started),
+                request_id=response["request_id"],
+                remote=f"{client[0]}:{client[1]}" if client else None,
+                client_id=getattr(principal, "client_id", None),
+                method=scope["method"],
+                path=scope["path"] + (f"?{query}" if query else ""),
+                status=status,
+                duration_ms=round((time.perf_counter() - clock) * 1000, 1),
+                detail=failure or (_detail(bytes(response["body"])) if status is None or status >= 400 else None),
+            )
+            level = logging.INFO if status is not None and status < 400 else (
+                logging.WARNING if status is not None and status < 500 else logging.ERROR)
+            logger.log(level, "%s %s %s", exchange.method, exchange.path, exchange.status,
+                       extra={"exchange": exchange})
+
+
+class TextFormatter(logging.Formatter):
+    """``2026-01-01T00:00:00.000Z INFO req=<id> <remote> <client> METHOD /path STATUS 1.2ms detail="..."``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        exchange: Exchange | None = getattr(record, "exchange", None)
+        if exchange is None:
+            line = f"{_timestamp(record.created)} {record.levelname} {record.getMessage()}"
+            return line + (f"\n{self.formatException(record.exc_info)}" if record.exc_info else "")
+        line = (f"{exchange.time} {record.levelname} req={exchange.request_id or '-'} {exchange.remote or '-'} "
+                f"{exchange.client_id or '-'} {exchange.method} {exchange.path} {exchange.status or '-'} "
+                f"{exchange.duration_ms}ms")
+        return line + (f" detail={json.dumps(exchange.detail, ensure_ascii=False)}" if exchange.detail else "")
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: the exchange's fields, or ``time``, ``level``, ``message`` for other records."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        exchange: Exchange | None = getattr(record, "exchange", None)
+        if exchange is not None:
+            fields = {"level": record.levelname, **asdict(exchange)}
+        else:
+            fields = {"time": _timestamp(record.created), "level": record.levelname,
+                      "logger": record.name, "message": record.getMessage()}
+            if record.exc_info:
+                fields["exception"] = self.formatException(record.exc_info)
+        return json.dumps(fields, ensure_ascii=False)
+
+
+def logging_config(log_format: str, level: str) -> dict:
+    """A ``logging.config`` dict for uvicorn's loggers and the access log, all on stderr, in one format."""
+    formatter = {"text": TextFormatter, "json": JsonFormatter}[log_format]
+    handler = {"class": "logging.StreamHandler", "formatter": "default", "stream": "ext://sys.stderr"}
+    logger_spec = {"handlers": ["default"], "level": level.upper(), "propagate": False}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"default": {"()": f"{formatter.__module__}.{formatter.__qualname__}"}},
+        "handlers": {"default": handler},
+        # "streamkap_mock" holds the access log and the unhandled-error log.
+        "loggers": {name: logger_spec for name in ("uvicorn", "uvicorn.error", "streamkap_mock")},
+    }
