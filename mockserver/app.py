@@ -33,9 +33,9 @@ from mockserver.errors import StartupError
 from mockserver.http import docs
 from mockserver.http.access_log import AccessLogMiddleware
 from mockserver.http.errors import HANDLERS
-from mockserver.http.middleware import BodyLimit, DurableWrites
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import literal_paths_win
+from mockserver.http.middleware import BodyLimit, DurableWrites
 from mockserver.settings import Settings
 from mockserver.store import Repository
 
@@ -149,7 +149,11 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     clock = VirtualClock(clock)  # the control plane moves it; the backend only reads it
     backend = Backend.build(settings, clock)
     control = ControlPlane(backend, clock)
-    routes = [*([control_routes.mount(control)] if settings.admin else []), *docs.routes, *api_routes()]
+    routes = [
+        *([control_routes.mount(control)] if settings.admin else []),
+        *docs.routes,
+        *api_routes(),
+    ]
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):

@@ -37,8 +37,6 @@ from mockserver.domain.records import (
     Timing,
     find_live,
     find_visible,
-    is_live,
-    is_visible,
     iso_now,
     mark_deleted,
     new_id,
@@ -312,8 +310,8 @@ class TransformService:
 
     def _topic_names(self, record: Record) -> list[str]:
         """Names of the live topics of the transform's tenant and service."""
-        return [t["name"] for t in self.repo.find(TOPICS, lambda t: is_live(t) and t["tenant_id"] == record["tenant_id"]
-                                                  and t["service_id"] == record["service_id"])]
+        scope = {"tenant_id": record["tenant_id"], "service_id": record["service_id"], "deleted": False}
+        return [t["name"] for t in self.repo.find(TOPICS, None, where=scope)]
 
     # ---- rules -------------------------------------------------------------
 

@@ -31,7 +31,7 @@ from mockserver.domain.plugin_schemas import config_schema
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import Operation
-from mockserver.models.common import Envelope, ErrorBody, ValidationErrorBody
+from mockserver.models.common import OBJECT_ID_PATTERN, Envelope, ErrorBody, ValidationErrorBody
 from mockserver.settings import DEFAULT_FIXTURES, shipped
 
 CONTRACTS = shipped("contracts")
@@ -184,10 +184,11 @@ def statuses(op: Operation) -> list[int]:
     codes = {op.status, *op.errors}
     if op.auth:
         codes |= {401, 403}
-    if op.body is not None or op.query:
-        codes.add(422)
-    if any("pattern" in schema for schema in op.path_params.values()):
+    ids = [name for name, schema in op.path_params.items() if schema.get("pattern") == OBJECT_ID_PATTERN]
+    if ids:
         codes.add(404)  # a malformed id is an entity that does not exist
+    if op.body is not None or op.query or len(ids) < len(op.path_params):
+        codes.add(422)
     return sorted(codes)
 
 
