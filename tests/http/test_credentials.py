@@ -92,7 +92,7 @@ def test_list_shows_the_tenants_credentials_without_secrets(api):
     create(api, as_="mock-client-2")
     listed = api.get(PATH, as_="mock-readonly").json()
     assert [c["client_id"] for c in listed] == ["mock-client", "mock-readonly", "mock-platform-admin",
-                                                ours["client_id"]]
+                                                "mock-client-staging", ours["client_id"]]
     assert all("secret" not in c for c in listed)
     assert listed[0] == {"client_id": "mock-client", "description": "Acme admin", "created_at": None,
                          "roles": [ADMIN_ROLE], "service_id": "service-acme-prod"}
