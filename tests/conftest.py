@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +44,20 @@ def make_source(api, name="pg", as_="mock-client", tables="public.users,public.o
     return response.json()
 
 
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a live server: the caller's, without any STREAMKAP_* setting of the shell."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("STREAMKAP")}, **extra}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_mock_settings_from_the_shell():
+    """The CLI reads STREAMKAP_MOCK_* (and CliRunner runs it in-process): none leaks in from the shell."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("STREAMKAP_MOCK_")]:
+            patch.delenv(name)
+        yield
+
+
 class Clock:
     """A clock the test moves by hand."""
 
@@ -79,6 +94,12 @@ class Api:
     def request(self, method: str, path: str, *, as_: str = "mock-client", headers: dict | None = None, **kw):
         all_headers = {"Authorization": f"Bearer {self.token(as_)}", **(headers or {})}
         return self.client.request(method, path, headers=all_headers, **kw)
+
+    def ok(self, method: str, path: str, **kw) -> Any:
+        """A setup call that must succeed; its body."""
+        response = self.request(method, path, **kw)
+        assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json()
 
     def get(self, path: str, **kw):
         return self.request("GET", path, **kw)

@@ -57,18 +57,18 @@ class World:
 
     def __init__(self, api) -> None:
         self.api = api
-        self.tag = self._ok("POST", "/tags", {"name": "world-tag", "type": ["sources", "destinations"]})["id"]
-        self.source = self._ok("POST", "/sources", {"name": "world-src", "connector": "postgresql",
+        self.tag = api.ok("POST", "/tags", as_=OWNER, json={"name": "world-tag", "type": ["sources", "destinations"]})["id"]
+        self.source = api.ok("POST", "/sources", as_=OWNER, json={"name": "world-src", "connector": "postgresql",
                                                     "config": pg_config("world"), "tags": [self.tag]})
-        self.destination = self._ok("POST", "/destinations", {"name": "world-dst", "connector": "snowflake",
+        self.destination = api.ok("POST", "/destinations", as_=OWNER, json={"name": "world-dst", "connector": "snowflake",
                                                               "config": SNOWFLAKE_CONFIG})
-        self.transform = self._ok("POST", "/transforms", {"transform": "map_filter",
+        self.transform = api.ok("POST", "/transforms", as_=OWNER, json={"transform": "map_filter",
                                                           "config": provider_config("map_filter", "world-tf")})
-        piped_source = self._ok("POST", "/sources", {"name": "world-piped-src", "connector": "postgresql",
+        piped_source = api.ok("POST", "/sources", as_=OWNER, json={"name": "world-piped-src", "connector": "postgresql",
                                                      "config": pg_config("piped")})
-        piped_destination = self._ok("POST", "/destinations", {"name": "world-piped-dst", "connector": "snowflake",
+        piped_destination = api.ok("POST", "/destinations", as_=OWNER, json={"name": "world-piped-dst", "connector": "snowflake",
                                                                "config": SNOWFLAKE_CONFIG})
-        piped_transform = self._ok("POST", "/transforms", {"transform": "map_filter",
+        piped_transform = api.ok("POST", "/transforms", as_=OWNER, json={"transform": "map_filter",
                                                            "config": provider_config("map_filter", "world-piped-tf")})
         self.pipeline_body = {
             "name": "world-pipeline",
@@ -80,15 +80,12 @@ class World:
                             "topic_id": f"transform_{piped_transform['id']}.public.users", "topic": "public.users"}],
             "tags": [],
         }
-        self.pipeline = self._ok("POST", "/pipelines", self.pipeline_body)
+        self.pipeline = api.ok("POST", "/pipelines", as_=OWNER, json=self.pipeline_body)
         self.topic = self.source["topic_ids"][0]
-        self._ok("PUT", f"/transforms/{self.transform['id']}/implementation_details",
-                 {"implementation": {"language": "JavaScript", "value_transform": "function f(v) { return v; }"}})
-        self._ok("PUT", f"/transforms/{self.transform['id']}/deploy-job-preview/no-version?replay_window=1d", None)
-        self.kafka_user = self._ok("POST", "/kafka-access/kafka-users",
-                                   {"username": "world-user", "password": "pw-1"})["username"]
-        self.credential = self._ok("POST", "/auth/client-credentials",
-                                   {"role_ids": [ADMIN_ROLE], "description": "world credential"})["client_id"]
+        api.ok("PUT", f"/transforms/{self.transform['id']}/implementation_details", as_=OWNER, json={"implementation": {"language": "JavaScript", "value_transform": "function f(v) { return v; }"}})
+        api.ok("PUT", f"/transforms/{self.transform['id']}/deploy-job-preview/no-version?replay_window=1d", as_=OWNER, json=None)
+        self.kafka_user = api.ok("POST", "/kafka-access/kafka-users", as_=OWNER, json={"username": "world-user", "password": "pw-1"})["username"]
+        self.credential = api.ok("POST", "/auth/client-credentials", as_=OWNER, json={"role_ids": [ADMIN_ROLE], "description": "world credential"})["client_id"]
         # Strings that identify the world's data: none may reach another tenant or service.
         self.markers = ["world-", self.source["id"], self.destination["id"], self.transform["id"],
                         self.pipeline["id"], self.tag, self.topic, self.credential]
@@ -98,11 +95,6 @@ class World:
         self.missing = {ref: f"{n:024x}" for n, ref in enumerate(references, start=0xeee000)}
         self.missing[self.kafka_user] = "gone-user"
         self.missing[self.credential] = str(uuid.uuid4())
-
-    def _ok(self, method: str, path: str, body: Any) -> dict:
-        response = self.api.request(method, path, as_=OWNER, json=body)
-        assert response.status_code == 200, f"{method} {path}: {response.text}"
-        return response.json()
 
     # ---- the request of each operation, on the target entities ----------------
 

@@ -9,7 +9,6 @@ the way the provider does (the list envelope for reads, `None` when its
 
 from __future__ import annotations
 
-import os
 import socket
 import subprocess
 import sys
@@ -22,6 +21,8 @@ from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
+
+from tests.conftest import server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 V2, V3 = "v2", "v3"
@@ -40,7 +41,7 @@ def live_server(*args: str) -> Iterator[str]:
     """`python -m mockserver serve` on a fresh db file and a free port; yields its base URL."""
     with tempfile.TemporaryDirectory() as tmp:
         port = _free_port()
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        env = server_env(PYTHONPATH=str(ROOT))
         proc = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "serve", "--db", str(Path(tmp) / "db.json"),
              "--port", str(port), "--log-level", "warning", *args],
