@@ -11,6 +11,10 @@ from typing import Callable
 from starlette.applications import Starlette
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from mockserver.control import routes as control_routes
+from mockserver.control.clock import VirtualClock
+from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
+from mockserver.control.plane import ControlPlane
 from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
@@ -115,8 +119,11 @@ class RequestIdMiddleware:
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     settings = settings or Settings()
+    clock = VirtualClock(clock)  # the control plane moves it; the backend only reads it
     backend = Backend.build(settings, clock)
+    control = ControlPlane(backend, clock)
     routes = [
+        *([control_routes.mount(control)] if settings.admin else []),
         *docs.routes,
         *auth.routes,
         *credentials.routes,
@@ -136,5 +143,10 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
 
     app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
     app.state.backend = backend
+    app.state.control = control
+    if settings.admin:
+        app.add_middleware(FaultMiddleware, control=control)  # inside the request id: a fault carries one too
     app.add_middleware(RequestIdMiddleware)
+    if settings.admin:
+        app.add_middleware(JournalMiddleware, control=control)  # outermost: the final status and request id
     return app

@@ -32,8 +32,15 @@ def main() -> None:
               help="Fernet key for secrets at rest (default: generated and kept in <db>.key).")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", default=None, show_default=False,
+              help="Bearer token the /__mock control plane requires (default: none, it is open).")
+@click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", is_flag=True, help="Serve no /__mock control plane.")
+@click.option("--seed", envvar="STREAMKAP_MOCK_SEED", default=None, show_default=False,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file of entities with fixed ids to load at start-up and on every reset.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
-          delete_delay: float, secret_key: str | None, log_level: str) -> None:
+          delete_delay: float, secret_key: str | None, log_level: str, admin_token: str | None,
+          no_admin: bool, seed: Path | None) -> None:
     """Serve the mock API."""
     import uvicorn
 
@@ -41,7 +48,7 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
 
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
-                        secret_key=secret_key)
+                        secret_key=secret_key, admin=not no_admin, admin_token=admin_token, seed=seed)
     try:
         app = create_app(settings)
     except StartupError as exc:
@@ -77,11 +84,13 @@ def plugins_check(fixtures: Path) -> None:
 
 
 @main.command()
-def openapi() -> None:
+@click.option("--control", is_flag=True, help="The control plane's document (GET /__mock/openapi.json) instead.")
+def openapi(control: bool) -> None:
     """Print the OpenAPI document of this build (what GET /openapi.json serves)."""
+    from mockserver.control import routes as control_routes
     from mockserver.http.openapi import document, render
 
-    click.echo(render(document()), nl=False)
+    click.echo(render(control_routes.document() if control else document()), nl=False)
 
 
 @main.command("contract-test")

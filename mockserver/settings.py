@@ -31,6 +31,13 @@ class Settings:
     delete_delay: float = 0.0
     # Fernet key for secrets at rest; by default one is kept beside the db file.
     secret_key: str | None = None
+    # The control plane under /__mock: on by default, behind this bearer token when one is set.
+    admin: bool = True
+    admin_token: str | None = None
+    # Entities with fixed ids, loaded at start-up and again on every reset.
+    seed: Path | None = None
+    # Requests the control plane's journal keeps (the oldest go first).
+    journal_size: int = 10_000
 
     @property
     def in_memory(self) -> bool:

@@ -200,3 +200,18 @@ class Repository:
 
     def close(self) -> None:
         self._db.close()
+
+    def export_state(self) -> dict:
+        """A deep plain copy of every table: ``{table: [record, ...]}``, each in insertion order."""
+        with self._lock:
+            return {name: [copy.deepcopy(dict(doc)) for doc in self._db.table(name).all()]
+                    for name in sorted(self._db.tables())}
+
+    def replace_state(self, data: dict) -> None:
+        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable write."""
+        with self.transaction():
+            for name in self._db.tables():
+                self._db.drop_table(name)
+            self._index.clear()
+            for name, records in data.items():
+                self._db.table(name).insert_multiple(copy.deepcopy(list(records)))

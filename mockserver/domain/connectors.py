@@ -182,14 +182,15 @@ class ConnectorService:
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         plugin = self.plugins.get(self.entity_type, record["connector"])
         config = self.box.shown_config(record, secret_returned=secret_returned)
-        status = lifecycle.current(record["status"], self.clock())
+        now = self.clock()
+        status = lifecycle.current(record["status"], now)
         return {
             "id": record["id"],
             "name": record["name"],
             "connector": record["connector"],
             "connector_display_name": plugin.display_name if plugin else record["connector"],
             "connector_status": status,
-            "task_statuses": lifecycle.task_statuses(status),
+            "task_statuses": lifecycle.task_statuses(record["status"], now),
             "tasks": [0],
             "config": config,
             "created_timestamp": record["created_timestamp"],

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from mockserver.domain.tenancy import Principal
 from mockserver.store import Repository
 
 Record = dict[str, Any]
 _counter = int.from_bytes(os.urandom(3), "big")
+# Ids the next new_id() calls of this context hand out first (entities seeded with fixed ids).
+_preset_ids: ContextVar[list[str] | None] = ContextVar("preset_ids", default=None)
+
+
+@contextlib.contextmanager
+def preset_id(entity_id: str) -> Iterator[None]:
+    """Within the block, the first new_id() gives ``entity_id``; later ones are new as usual."""
+    token = _preset_ids.set([entity_id])
+    try:
+        yield
+    finally:
+        _preset_ids.reset(token)
 
 
 def new_id() -> str:
     """A 24-hex MongoDB-style ObjectId: 4 bytes of seconds, 5 random, a 3-byte counter."""
     global _counter
+    preset = _preset_ids.get()
+    if preset:
+        return preset.pop()
     _counter = (_counter + 1) % 0x1000000
     return f"{int(time.time()):08x}{os.urandom(5).hex()}{_counter:06x}"
 

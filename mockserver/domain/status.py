@@ -55,6 +55,22 @@ def starting(now: float, delay: float) -> dict:
     return settling(STARTING, ACTIVE, now, delay)
 
 
+def forced(status: str, now: float, *, trace: str | None = None, then: str | None = None,
+           after: float = 0.0) -> dict:
+    """A stored status set from outside (the control plane): ``status``, then ``then`` after ``after`` seconds.
+
+    A ``trace`` shows on the task while ``status`` does (Kafka Connect's trace of a failed task);
+    the actions move on from here as from any status.
+    """
+    for name in (status, then):
+        if name is not None and name not in STATUSES:
+            raise BadRequest(f"Unknown status '{name}': expected one of {', '.join(STATUSES)}")
+    stored = settling(status, then, now, after) if then is not None else settled(status, now)
+    if trace is not None:
+        stored["trace"] = trace
+    return stored
+
+
 def current(stored: dict, now: float) -> str:
     if stored.get("target") and now >= stored["settles_at"]:
         return stored["target"]
@@ -74,5 +90,9 @@ def apply_action(stored: dict, action: str, now: float, delay: float) -> dict:
     return settled(result, now)
 
 
-def task_statuses(status: str, tasks: int = 1) -> dict:
-    return {str(i): {"state": TASK_STATES[status]} for i in range(tasks)}
+def task_statuses(stored: dict, now: float, tasks: int = 1) -> dict:
+    status = current(stored, now)
+    state = {"state": TASK_STATES[status]}
+    if stored.get("trace") is not None and status == stored["status"]:
+        state["trace"] = stored["trace"]
+    return {str(i): dict(state) for i in range(tasks)}

@@ -24,15 +24,16 @@ from mockserver.models.connectors import (
 EntityEnvelope = Envelope[ConnectorEntity]
 
 
+def _to_input(body: ConnectorRequest) -> ConnectorInput:
+    return ConnectorInput(
+        name=body.name, connector=body.connector, config=body.config,
+        created_from=body.created_from, tags=body.tags, kc_cluster_id=body.kc_cluster_id,
+    )
+
+
 def connector_routes(entity_type: str) -> list[Route]:
     def service(request: Request) -> ConnectorService:
         return backend(request).connectors[entity_type]
-
-    def to_input(body: ConnectorRequest) -> ConnectorInput:
-        return ConnectorInput(
-            name=body.name, connector=body.connector, config=body.config,
-            created_from=body.created_from, tags=body.tags, kc_cluster_id=body.kc_cluster_id,
-        )
 
     def entity(request: Request, record: dict):
         svc = service(request)
@@ -88,13 +89,13 @@ def connector_routes(entity_type: str) -> list[Route]:
         who = authenticate(request, WRITE)
         body = await parse_body(request, ConnectorRequest)
         query_bool(request, "wait", True)  # accepted and validated; the mock's work is never slow
-        return entity(request, await service(request).create(who, to_input(body)))
+        return entity(request, await service(request).create(who, _to_input(body)))
 
     async def update(request: Request):
         who = authenticate(request, WRITE)
         body = await parse_body(request, ConnectorRequest)
         query_bool(request, "wait", True)  # accepted and validated; the mock's work is never slow
-        return entity(request, await service(request).update(who, path_id(request), to_input(body)))
+        return entity(request, await service(request).update(who, path_id(request), _to_input(body)))
 
     async def delete(request: Request):
         who = authenticate(request, WRITE)

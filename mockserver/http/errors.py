@@ -38,7 +38,8 @@ async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
 
 def allowed_methods(request: Request) -> list[str]:
     """Methods of every route on this path; a literal path (``/sources/brief``) hides ``/sources/{id}``."""
-    path = request.url.path
+    # Within a mounted app (the control plane) routes see the path below the mount point.
+    path = request.url.path.removeprefix(request.scope.get("root_path", ""))
     matching = [route for route in request.app.routes
                 if isinstance(route, Route) and route.methods and route.path_regex.fullmatch(path)]
     literal = [route for route in matching if not route.param_convertors]

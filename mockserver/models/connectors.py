@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from typing_extensions import NotRequired, TypedDict
+
 from pydantic import BaseModel, Field
 
 from mockserver.models.common import Body, JsonInt
@@ -27,8 +29,9 @@ class ConnectorSearch(Body):
     page_size: JsonInt = Field(default=10, ge=1, le=100)
 
 
-class TaskState(BaseModel):
+class TaskState(TypedDict):
     state: str
+    trace: NotRequired[str]  # only on a failed task, as Kafka Connect reports it
 
 
 class ConnectorEntity(BaseModel):

@@ -38,6 +38,20 @@ def test_refused_and_unknown_actions():
 
 
 def test_task_states_agree_with_the_status():
-    assert status.task_statuses("Active") == {"0": {"state": "RUNNING"}}
-    assert status.task_statuses("Paused") == {"0": {"state": "PAUSED"}}
+    assert status.task_statuses(status.settled("Active", 0), now=1) == {"0": {"state": "RUNNING"}}
+    assert status.task_statuses(status.settled("Paused", 0), now=1) == {"0": {"state": "PAUSED"}}
     assert all(s in status.TASK_STATES for s in status.STATUSES)
+
+
+def test_a_forced_status_shows_its_trace_until_it_moves_on():
+    broken = status.forced("Broken", now=10, trace="java.lang.IllegalStateException: boom")
+    assert status.current(broken, 11) == "Broken"
+    assert status.task_statuses(broken, now=11) == {"0": {"state": "FAILED",
+                                                          "trace": "java.lang.IllegalStateException: boom"}}
+    restarted = status.apply_action(broken, "restart", now=12, delay=0)
+    assert status.task_statuses(restarted, now=12) == {"0": {"state": "RUNNING"}}
+    unassigned = status.forced("Unassigned", now=10, then="Active", after=5, trace="waiting")
+    assert status.current(unassigned, 14) == "Unassigned" and status.current(unassigned, 15) == "Active"
+    assert status.task_statuses(unassigned, now=15) == {"0": {"state": "RUNNING"}}  # the trace went with it
+    with pytest.raises(BadRequest):
+        status.forced("Exploded", now=1)

@@ -1,0 +1,188 @@
+"""The request journal: a bounded ring of the emulated API's requests and answers, secrets masked.
+
+It also renders itself as a go-vcr v4 cassette (the format the provider's VCR
+tests replay), so a run against the mock can be replayed without it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections import deque
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from http import HTTPStatus
+from typing import Any, Iterable
+
+MASK = "********"
+# Key fragments of secret values (normalised: lower case, "." and "-" as "_"), beside the
+# plugins' own secret keys; the provider's cassette hook redacts the same kind of names.
+SECRET_FRAGMENTS = ("password", "secret", "private_key", "passphrase", "access_token", "accesstoken",
+                    "refresh_token", "refreshtoken", "api_key", "auth_token", "connection_string", "hmac")
+BODY_LIMIT = 256 * 1024  # bytes of a body kept; a longer one is noted, not stored
+
+
+def _normal(key: str) -> str:
+    return key.lower().replace(".", "_").replace("-", "_")
+
+
+class Masker:
+    def __init__(self, secret_keys: Iterable[str] = ()) -> None:
+        self._keys = {_normal(k) for k in secret_keys}
+
+    def is_secret(self, key: str) -> bool:
+        key = _normal(key)
+        return key in self._keys or any(fragment in key for fragment in SECRET_FRAGMENTS)
+
+    def mask(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: (MASK if v is not None and self.is_secret(k) else self.mask(v)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.mask(v) for v in value]
+        return value
+
+    def body(self, raw: bytes, content_type: str) -> Any:
+        """A body as kept in the journal: JSON parsed and masked, other text as is (or a note)."""
+        if not raw:
+            return None
+        if len(raw) > BODY_LIMIT:
+            return f"<{len(raw)} bytes, not kept>"
+        text = raw.decode("utf-8", errors="replace")
+        if "json" in content_type or text.lstrip()[:1] in ("{", "["):
+            try:
+                return self.mask(json.loads(text))
+            except ValueError:
+                pass
+        return text
+
+
+@dataclass(frozen=True)
+class Entry:
+    seq: int
+    time: float
+    request_id: str | None
+    method: str
+    path: str
+    query: str
+    host: str
+    tenant_id: str | None
+    client_id: str | None
+    status: int | None  # None: the connection was dropped
+    duration_ms: float
+    request_headers: dict[str, str]
+    request_body: Any
+    response_headers: dict[str, str]
+    response_body: Any
+    fault: str | None
+
+    def public(self) -> dict:
+        return {
+            "seq": self.seq, "time": _iso(self.time), "request_id": self.request_id, "method": self.method,
+            "path": self.path, "query": self.query, "tenant_id": self.tenant_id, "client_id": self.client_id,
+            "status": self.status, "duration_ms": self.duration_ms, "fault": self.fault,
+            "request_headers": self.request_headers, "request_body": self.request_body,
+            "response_headers": self.response_headers, "response_body": self.response_body,
+        }
+
+
+def _iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+@dataclass(frozen=True)
+class Filters:
+    method: str | None = None
+    path: re.Pattern | None = None
+    status: int | None = None
+    client_id: str | None = None
+    tenant_id: str | None = None
+    since: float | None = None
+
+    def __call__(self, entry: Entry) -> bool:
+        return ((self.method is None or entry.method == self.method)
+                and (self.path is None or self.path.search(entry.path) is not None)
+                and (self.status is None or entry.status == self.status)
+                and (self.client_id is None or entry.client_id == self.client_id)
+                and (self.tenant_id is None or entry.tenant_id == self.tenant_id)
+                and (self.since is None or entry.time >= self.since))
+
+
+class Journal:
+    def __init__(self, size: int, masker: Masker) -> None:
+        self.masker = masker
+        self._entries: deque[Entry] = deque(maxlen=size)
+        self._seq = 0
+        self._lock = threading.Lock()
+
+    def record(self, **facts: Any) -> None:
+        with self._lock:
+            self._seq += 1
+            self._entries.append(Entry(seq=self._seq, **facts))
+
+    def select(self, filters: Filters = Filters()) -> list[Entry]:
+        with self._lock:
+            entries = list(self._entries)
+        return [entry for entry in entries if filters(entry)]
+
+    def clear(self) -> int:
+        with self._lock:
+            count = len(self._entries)
+            self._entries.clear()
+        return count
+
+
+# ---- go-vcr v4 cassettes -----------------------------------------------------
+
+def _header_lists(headers: dict[str, str]) -> dict[str, list[str]]:
+    # Go's http.Header: canonical names, lists of values. Go keeps the host and the
+    # length apart from the headers (and masking changed the length).
+    return {"-".join(part.capitalize() for part in name.split("-")): [value]
+            for name, value in headers.items() if name not in ("host", "content-length")}
+
+
+def _text(body: Any) -> str:
+    if body is None:
+        return ""
+    return body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
+
+
+def cassette(entries: list[Entry]) -> dict:
+    """The entries as a go-vcr v4 cassette (format version 2), ready for YAML."""
+    interactions = []
+    for number, entry in enumerate(entries):
+        if entry.status is None:
+            continue  # a dropped connection has no response to replay
+        url = f"http://{entry.host}{entry.path}" + (f"?{entry.query}" if entry.query else "")
+        request_body, response_body = _text(entry.request_body), _text(entry.response_body)
+        interactions.append({
+            "id": number,
+            "request": {
+                "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1,
+                "content_length": len(request_body.encode()), "transfer_encoding": [], "trailer": {},
+                "host": entry.host, "remote_addr": "", "request_uri": "", "body": request_body, "form": {},
+                "headers": _header_lists(entry.request_headers), "url": url, "method": entry.method,
+            },
+            "response": {
+                "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1, "transfer_encoding": [],
+                "trailer": {}, "content_length": len(response_body.encode()), "uncompressed": False,
+                "body": response_body, "headers": _header_lists(entry.response_headers),
+                "status": f"{entry.status} {reason(entry.status)}".strip(), "code": entry.status,
+                "duration": _go_duration(entry.duration_ms),
+            },
+        })
+    return {"version": 2, "interactions": interactions}
+
+
+def reason(status: int) -> str:
+    """The reason phrase of a status code ("" for one HTTP does not name)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return ""
+
+
+def _go_duration(milliseconds: float) -> str:
+    """A Go time.Duration's text (what go-vcr writes), e.g. ``12.345ms``."""
+    micro = timedelta(milliseconds=milliseconds) // timedelta(microseconds=1)
+    return f"{micro / 1000:g}ms" if micro else "0s"

@@ -1,0 +1,177 @@
+"""The one hook into the emulated API: faults answer before the app sees a request; the journal records it.
+
+Both skip the control plane's own paths. The journal sits outside the request-id
+middleware (so it reads the id the client got); faults sit inside it (so a
+faulted answer carries an id too, as the provider logs it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from mockserver.control.faults import RequestFacts, Rule
+from mockserver.control.journal import MASK, reason
+from mockserver.control.routes import PREFIX
+from mockserver.errors import ApiError
+
+FAULT_KEY = "streamkap_mock.fault"  # scope["state"] key: the rule that answered, for the journal
+TOKEN_PATHS = ("/auth/access-token", "/api/auth/access-token")
+SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "set-cookie"}
+
+
+def _emulated(scope: Scope) -> bool:
+    return scope["type"] == "http" and not (scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/"))
+
+
+async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
+    """The whole request body, and a receive that hands it to the app again."""
+    chunks, more = [], True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunks.append(message.get("body", b""))
+        more = message.get("more_body", False)
+    body, sent = b"".join(chunks), False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+def _headers(scope: Scope) -> dict[str, str]:
+    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+
+
+def caller(backend: Any, scope: Scope, headers: dict[str, str], body: bytes) -> tuple[str | None, str | None]:
+    """(tenant id, client id) of a request: from its token, or the client id a login sends."""
+    if scope["path"] in TOKEN_PATHS:
+        try:
+            client_id = json.loads(body or b"null").get("client_id")
+        except (ValueError, AttributeError):
+            return None, None
+        credential = backend.directory.credential(client_id) if isinstance(client_id, str) else None
+        return (credential.tenant_id if credential else None), (client_id if isinstance(client_id, str) else None)
+    try:
+        who = backend.tokens.resolve(headers.get("authorization"))
+        who = backend.directory.act_as(who, headers.get("x-admin-tenant-id"), headers.get("x-admin-service-id"))
+    except ApiError:
+        return None, None
+    return who.tenant_id, who.client_id
+
+
+class FaultMiddleware:
+    def __init__(self, app: ASGIApp, control: Any) -> None:
+        self.app = app
+        self.control = control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        faults = self.control.faults
+        if not _emulated(scope) or not faults.all():
+            await self.app(scope, receive, send)
+            return
+        body, receive = await _read_body(receive)
+        headers = _headers(scope)
+        tenant_id, client_id = caller(self.control.backend, scope, headers, body)
+        rule = faults.pick(RequestFacts(scope["method"], scope["path"], body, tenant_id, client_id))
+        if rule is None:
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})[FAULT_KEY] = rule.id
+        if rule.delay:
+            await asyncio.sleep(rule.delay)
+        if rule.drop:
+            await _drop(send)
+        elif rule.status is not None:
+            await _answer(rule, send)
+        else:  # a delay alone: the request then goes through
+            await self.app(scope, receive, send)
+
+
+async def _answer(rule: Rule, send: Send) -> None:
+    payload = json.dumps({"detail": rule.detail or reason(rule.status) or "Fault"}).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]
+    headers += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in rule.headers.items()]
+    await send({"type": "http.response.start", "status": rule.status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
+
+
+async def _drop(send: Send) -> None:
+    # An ASGI app that returns mid-response makes the server close the connection: the
+    # client gets a status line promising a body that never comes (Go: "unexpected EOF").
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")]})
+
+
+class JournalMiddleware:
+    def __init__(self, app: ASGIApp, control: Any) -> None:
+        self.app = app
+        self.control = control
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if not _emulated(scope):
+            await self.app(scope, receive, send)
+            return
+        started, at = time.perf_counter(), self.control.clock()
+        body, receive = await _read_body(receive)
+        request_headers = _headers(scope)
+        # Who is calling, before the request can change it (a deleted credential, a revoked token).
+        who = caller(self.control.backend, scope, request_headers, body)
+        response: dict[str, Any] = {"status": None, "headers": {}, "chunks": [], "complete": False}
+
+        async def recording_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                response["status"] = message["status"]
+                response["headers"] = {n.decode("latin-1").lower(): v.decode("latin-1")
+                                       for n, v in message.get("headers", [])}
+            elif message["type"] == "http.response.body":
+                response["chunks"].append(message.get("body", b""))
+                response["complete"] = not message.get("more_body", False)
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            self._record(scope, at, started, who, request_headers, body, response)
+
+    def _record(self, scope: Scope, at: float, started: float, who: tuple[str | None, str | None],
+                request_headers: dict[str, str], body: bytes, response: dict[str, Any]) -> None:
+        journal = self.control.journal
+        tenant_id, client_id = who
+        response_headers = response["headers"]
+        host = request_headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
+        journal.record(
+            time=at,
+            request_id=response_headers.get("x-request-id") or request_headers.get("x-request-id"),
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            host=host,
+            tenant_id=tenant_id,
+            client_id=client_id,
+            status=response["status"] if response["complete"] else None,
+            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            request_headers=_masked_headers(request_headers),
+            request_body=journal.masker.body(body, request_headers.get("content-type", "")),
+            response_headers=_masked_headers(response_headers),
+            response_body=journal.masker.body(b"".join(response["chunks"]), response_headers.get("content-type", "")),
+            fault=scope.get("state", {}).get(FAULT_KEY),
+        )
+
+
+def _masked_headers(headers: dict[str, str]) -> dict[str, str]:
+    def masked(name: str, value: str) -> str:
+        scheme, _, rest = value.partition(" ")
+        return f"{scheme} {MASK}" if rest else MASK
+
+    return {name: masked(name, value) if name in SECRET_HEADERS else value for name, value in headers.items()}

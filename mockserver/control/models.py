@@ -1,0 +1,205 @@
+"""Bodies of the control plane (``/__mock/...``)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from mockserver.domain.status import STATUSES
+from mockserver.models.common import Body
+
+Status = Literal[STATUSES]  # type: ignore[valid-type]
+
+
+class Strict(Body):
+    # A typo in a control body is a mistake the test author wants to hear about.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class Ok(BaseModel):
+    status: Literal["ok"]
+
+
+class Storage(BaseModel):
+    kind: Literal["file", "memory"]
+    path: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    uptime_seconds: float
+    storage: Storage
+    entities: dict[str, int] = Field(description="Live (not deleted) records per table")
+    now: str = Field(description="The virtual clock's time")
+    clock_offset_seconds: float
+
+
+class ResetRequest(Strict):
+    tenant: str | None = Field(default=None, description="Reset only this tenant's entities")
+    revoke_tokens: bool = Field(default=False, description="Also invalidate the access tokens issued so far")
+
+
+class ClockAdvance(Strict):
+    seconds: float = Field(ge=0, le=10 * 365 * 24 * 3600, allow_inf_nan=False)
+
+
+class ClockState(BaseModel):
+    now: str
+    epoch_seconds: float
+    offset_seconds: float
+
+
+class ForcedStatus(Strict):
+    status: Status
+    trace: str | None = Field(default=None, description="Task trace shown while the status lasts")
+    then: Status | None = Field(default=None, description="Status it moves to after `after` seconds")
+    after: float = Field(default=0.0, ge=0, le=10 * 365 * 24 * 3600, allow_inf_nan=False)
+
+
+class ConnectorStatus(BaseModel):
+    id: str
+    entity_type: Literal["sources", "destinations"]
+    connector_status: str
+    task_statuses: dict[str, Any]
+
+
+class SeedRequest(Strict):
+    """A seed document: each entity is the API's create body plus ``id`` (and optional tenant, timestamps)."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+    tenant_id: str | None = None
+    tags: list[dict[str, Any]] = []
+    sources: list[dict[str, Any]] = []
+    destinations: list[dict[str, Any]] = []
+    transforms: list[dict[str, Any]] = []
+    pipelines: list[dict[str, Any]] = []
+    topics: list[dict[str, Any]] = []
+    kafka_users: list[dict[str, Any]] = []
+
+
+class SeedResult(BaseModel):
+    created: dict[str, int] = Field(description="Entities created, per section")
+
+
+# ---- faults -------------------------------------------------------------------
+
+class FaultMatch(Strict):
+    method: Literal["GET", "POST", "PUT", "PATCH", "DELETE"] | None = None
+    path: str | None = Field(default=None, description="Path template, matched whole: /sources/{id}")
+    path_regex: str | None = Field(default=None, description="Regular expression searched in the path")
+    tenant: str | None = None
+    client_id: str | None = None
+    body_contains: str | None = Field(default=None, description="Text the raw request body must contain")
+
+
+class FaultAnswer(Strict):
+    status: int | None = Field(default=None, ge=200, le=599)
+    detail: str | None = Field(default=None, description="The error body's detail (default: the status's phrase)")
+    headers: dict[str, str] | None = Field(default=None, description="e.g. {\"Retry-After\": \"1\"}")
+    delay: float | None = Field(default=None, ge=0, le=300, allow_inf_nan=False,
+                                description="Seconds to wait first; alone, the request then goes through")
+    drop: bool | None = Field(default=None, description="Close the connection instead of answering")
+
+
+class FaultRequest(Strict):
+    match: FaultMatch = Field(default_factory=FaultMatch)
+    respond: FaultAnswer = Field(default_factory=FaultAnswer)
+    preset: str | None = Field(default=None, description="A named error (GET /__mock/faults/presets)")
+    times: int | None = Field(default=None, ge=1, description="Fire this many times, then stop")
+    after: int = Field(default=0, ge=0, description="Let this many matching requests through first")
+    probability: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
+    seed: int | None = Field(default=None, description="Seed of the probability's random draws")
+
+
+class FaultMatchOut(BaseModel):
+    method: str | None
+    path: str | None
+    path_regex: str | None
+    tenant: str | None
+    client_id: str | None
+    body_contains: str | None
+
+
+class FaultAnswerOut(BaseModel):
+    status: int | None
+    detail: str | None
+    headers: dict[str, str]
+    delay: float
+    drop: bool
+
+
+class FaultRule(BaseModel):
+    id: str
+    preset: str | None
+    match: FaultMatchOut
+    respond: FaultAnswerOut
+    times: int | None
+    after: int
+    probability: float | None
+    seed: int | None
+    matched: int = Field(description="Requests that matched")
+    hits: int = Field(description="Requests the fault answered")
+    active: bool
+
+
+class FaultList(BaseModel):
+    total: int
+    result: list[FaultRule]
+
+
+class Preset(BaseModel):
+    name: str
+    status: int
+    detail: str
+    headers: dict[str, str]
+    drop: bool
+    retryable: bool = Field(description="Whether the Terraform provider (3.x) retries on it")
+    description: str
+
+
+class PresetList(BaseModel):
+    result: list[Preset]
+
+
+class Removed(BaseModel):
+    removed: int
+
+
+# ---- journal ------------------------------------------------------------------
+
+class JournalEntry(BaseModel):
+    seq: int
+    time: str
+    request_id: str | None
+    method: str
+    path: str
+    query: str
+    tenant_id: str | None
+    client_id: str | None
+    status: int | None = Field(description="null: the connection was dropped")
+    duration_ms: float
+    fault: str | None = Field(description="Id of the fault rule that answered")
+    request_headers: dict[str, str]
+    request_body: Any
+    response_headers: dict[str, str]
+    response_body: Any
+
+
+class JournalPage(BaseModel):
+    total: int
+    result: list[JournalEntry]
+
+
+# ---- snapshots ----------------------------------------------------------------
+
+class Snapshot(BaseModel):
+    name: str
+    created: str
+    entities: dict[str, int] = Field(description="Live records per table")
+
+
+class SnapshotList(BaseModel):
+    total: int
+    result: list[Snapshot]

@@ -1,0 +1,205 @@
+"""Seeds: entities with fixed ids (and timestamps), created through the domain's own rules.
+
+A seed file is JSON: ``{"tenant_id"?: ..., "tags": [...], "sources": [...],
+"destinations": [...], "transforms": [...], "pipelines": [...], "topics": [...],
+"kafka_users": [...]}``. Each entity is the body the API takes to create it,
+plus ``id`` (an ObjectId; kafka users and topics are named instead),
+optionally ``tenant_id`` / ``service_id`` and the record's timestamps. Each one
+goes through the same request model and domain service as an API call, so a
+seed holds nothing the API would refuse, and secrets are sealed as usual.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from mockserver.control.models import SeedRequest as SeedDocument
+from mockserver.domain import jobs
+from mockserver.domain.records import preset_id
+from mockserver.domain.tenancy import READ, WRITE, Principal
+from mockserver.domain.transforms import ImplementationInput, TransformInput
+from mockserver.errors import ApiError
+from mockserver.http.connectors import _to_input as connector_input
+from mockserver.http.errors import validation_detail
+from mockserver.http.kafka_users import _input as kafka_user_input
+from mockserver.http.pipelines import _to_input as pipeline_input
+from mockserver.http.tags import _input as tag_input
+from mockserver.models.common import OBJECT_ID_PATTERN
+from mockserver.models.connectors import ConnectorRequest
+from mockserver.models.kafka_users import KafkaUserCreate
+from mockserver.models.pipelines import PipelineRequest
+from mockserver.models.tags import TagRequest
+from mockserver.models.topics import TopicUpdatePayload
+from mockserver.models.transforms import TransformCreate
+
+# In creation order: what an entity refers to is created before it.
+SECTIONS = ("tags", "sources", "destinations", "transforms", "pipelines", "topics", "kafka_users")
+TIMESTAMPS = ("created_timestamp", "updated_timestamp", "created_at", "updated_at")
+
+
+class SeedError(Exception):
+    """A seed the API's rules refuse: one line naming the entity and why."""
+
+
+class Placement(BaseModel):
+    """The seed-only fields of an entity (the rest is its API body)."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str | None = Field(default=None, pattern=OBJECT_ID_PATTERN)
+    tenant_id: str | None = None
+    service_id: str | None = None
+
+
+class SeedTransform(TransformCreate):
+    implementation: dict[str, Any] | None = None
+    deploy: bool = False  # deploy the live job, as `deploy = true` in Terraform does
+
+
+class SeedTopic(TopicUpdatePayload):
+    name: str = Field(min_length=1, description="The topic's Kafka name, source_<id>.<schema>.<table>")
+
+
+@dataclass(frozen=True)
+class Seed:
+    document: SeedDocument
+    origin: str  # the file (or "request body") named in errors
+
+    @classmethod
+    def parse(cls, data: Any, origin: str) -> "Seed":
+        try:
+            return cls(SeedDocument.model_validate(data), origin)
+        except ValidationError as exc:
+            first = exc.errors(include_url=False)[0]
+            where = ".".join(str(part) for part in first["loc"]) or "the document"
+            raise SeedError(f"seed {origin}: {where}: {first['msg']}") from None
+
+    @classmethod
+    def load(cls, path: Path) -> "Seed":
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise SeedError(f"seed {path}: not a readable JSON file ({exc})") from None
+        return cls.parse(data, str(path))
+
+    def entities(self, tenant: str | None = None):
+        """(section, index, entity) in creation order, optionally of one tenant only."""
+        for section in SECTIONS:
+            for index, entity in enumerate(getattr(self.document, section)):
+                if tenant is None or self._tenant_of(entity) in (tenant, None):
+                    yield section, index, entity
+
+    def _tenant_of(self, entity: dict) -> str | None:
+        return entity.get("tenant_id") or self.document.tenant_id
+
+
+class Seeder:
+    """Applies seeds to one backend."""
+
+    def __init__(self, backend: Any) -> None:
+        self.backend = backend
+
+    async def apply(self, seed: Seed, *, tenant: str | None = None, skip_existing: bool = False) -> dict[str, int]:
+        """Create the seed's entities, all or none; ``skip_existing`` leaves ids the store has alone."""
+        before = self.backend.repo.export_state()
+        created: dict[str, int] = {}
+        fresh_sources: set[str] = set()
+        try:
+            for section, index, entity in seed.entities(tenant):
+                label = self._label(section, index, entity)
+                try:
+                    done = await self._create(seed, section, entity, skip_existing, fresh_sources)
+                except (ApiError, ValidationError, SeedError) as exc:
+                    raise SeedError(f"seed {seed.origin}: {label}: {_reason(exc)}") from None
+                if done:
+                    created[section] = created.get(section, 0) + 1
+        except BaseException:
+            self.backend.repo.replace_state(before)
+            raise
+        return created
+
+    async def _create(self, seed: Seed, section: str, entity: dict, skip_existing: bool,
+                      fresh_sources: set[str]) -> bool:
+        place = Placement.model_validate(entity)
+        who = self._principal(place, seed)
+        backend = self.backend
+        if section == "topics":
+            body = SeedTopic.model_validate(entity)
+            owner = body.name.removeprefix("source_").split(".", 1)[0]
+            if skip_existing and owner not in fresh_sources:
+                return False
+            backend.topic_service.update(who, body.name, body.partition_count, body.tags)
+            return True
+        if section == "kafka_users":
+            body = KafkaUserCreate.model_validate(entity)
+            if skip_existing and backend.repo.find("kafka_users", lambda r: r["username"] == body.username):
+                return False
+            record = backend.kafka_users.create(who, body.username, body.password, kafka_user_input(body),
+                                                created_from=body.created_from)
+            self._stamp("kafka_users", record["id"], entity)
+            return True
+        if place.id is None:
+            raise SeedError("an 'id' (24 hex digits) is required")
+        if skip_existing and backend.repo.get(section, place.id) is not None:
+            return False
+        with preset_id(place.id):
+            if section == "tags":
+                backend.tags.create(who, tag_input(TagRequest.model_validate(entity)))
+            elif section in ("sources", "destinations"):
+                await backend.connectors[section].create(who, connector_input(ConnectorRequest.model_validate(entity)))
+                fresh_sources.add(place.id)
+            elif section == "transforms":
+                await self._transform(who, place.id, SeedTransform.model_validate(entity))
+            else:
+                backend.pipelines.create(who, pipeline_input(PipelineRequest.model_validate(entity)))
+        self._stamp(section, place.id, entity)
+        return True
+
+    async def _transform(self, who: Principal, transform_id: str, body: SeedTransform) -> None:
+        service = self.backend.transforms
+        await service.create(who, TransformInput(transform=body.transform, config=body.config,
+                                                 created_from=body.created_from, tags=body.tags))
+        if body.implementation is not None:
+            service.put_implementation(who, transform_id, ImplementationInput(implementation=body.implementation))
+        if body.deploy:
+            service.deploy(who, transform_id, jobs.LIVE, "no-version")
+
+    def _stamp(self, table: str, record_id: str, entity: dict) -> None:
+        """The seed's own timestamps, in place of the ones the create gave."""
+        stamps = {key: entity[key] for key in TIMESTAMPS if isinstance(entity.get(key), str)}
+        record = self.backend.repo.get(table, record_id)
+        stamps = {key: value for key, value in stamps.items() if key in record}
+        if stamps:
+            self.backend.repo.replace(table, {**record, **stamps})
+
+    def _principal(self, place: Placement, seed: Seed) -> Principal:
+        directory = self.backend.directory
+        tenant_id = place.tenant_id or seed.document.tenant_id or next(iter(directory.tenants))
+        tenant = directory.tenants.get(tenant_id)
+        if tenant is None:
+            raise SeedError(f"unknown tenant '{tenant_id}'")
+        service_id = place.service_id or tenant.service_ids[0]
+        if service_id not in tenant.service_ids:
+            raise SeedError(f"unknown service '{service_id}' of tenant '{tenant_id}'")
+        return Principal("seed", tenant.id, service_id, tenant.sub_id, frozenset({READ, WRITE}))
+
+    @staticmethod
+    def _label(section: str, index: int, entity: dict) -> str:
+        name = entity.get("name") or entity.get("username") or (entity.get("config") or {}).get("transforms.name")
+        ident = entity.get("id")
+        details = ", ".join(part for part in (f"id {ident}" if ident else "", f"'{name}'" if name else "") if part)
+        return f"{section}[{index}]" + (f" ({details})" if details else "")
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ValidationError):
+        issues = validation_detail(exc, "body")
+        return "; ".join(f"{'.'.join(str(p) for p in issue['loc'][1:])}: {issue['msg']}" for issue in issues)
+    detail = exc.detail if isinstance(exc, ApiError) else str(exc)
+    if isinstance(detail, list):
+        return "; ".join(f"{'.'.join(str(p) for p in issue['loc'][1:])}: {issue['msg']}" for issue in detail)
+    return str(detail)

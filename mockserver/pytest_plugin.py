@@ -1,0 +1,44 @@
+"""The pytest plugin (entry point ``pytest11``): a ``streamkap_mock`` fixture.
+
+One mock per test session, in a background thread on a free port, with an
+in-memory store; reset (entities, faults, journal, clock) before each test::
+
+    def test_create_source(streamkap_mock):
+        response = streamkap_mock.client.post("/sources", json={...})
+        assert response.status_code == 200
+
+Settings for the session's server come from the ini option
+``streamkap_mock_seed`` (a seed file loaded at start-up and on every reset).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from mockserver.control.testing import MockServer
+
+__all__ = ["MockServer", "streamkap_mock", "streamkap_mock_server"]
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addini("streamkap_mock_seed", "Seed file the streamkap_mock server loads (relative to the rootdir)",
+                  default="")
+
+
+@pytest.fixture(scope="session")
+def streamkap_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """The session's mock, not reset between tests (``streamkap_mock`` resets it)."""
+    seed = pytestconfig.getini("streamkap_mock_seed")
+    settings = {"seed": Path(pytestconfig.rootpath, seed)} if seed else {}
+    with MockServer(**settings) as server:
+        yield server
+
+
+@pytest.fixture
+def streamkap_mock(streamkap_mock_server: MockServer) -> MockServer:
+    """The session's mock, reset: base_url, client, token(), reset(), seed(), faults, requests(), clock."""
+    streamkap_mock_server.reset()
+    return streamkap_mock_server
