@@ -34,7 +34,8 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
                  max_steps: int | None = None, doc: dict | None = None) -> schemathesis.Config:
     """The run's settings; ``doc`` is the document under test, for its per-operation exceptions."""
     project: dict[str, Any] = {
-        "generation": {"max-examples": max_examples},
+        # No example database: nothing written to ./.hypothesis, nothing replayed from an earlier run.
+        "generation": {"max-examples": max_examples, "database": "none"},
         "checks": {
             "positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES},
             # A literal path beside a parameter (``PUT /sources/brief`` against

@@ -58,6 +58,16 @@ def no_mock_settings_from_the_shell():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hypothesis_home_in_tmp(tmp_path_factory):
+    """Hypothesis's caches (and any example database) in a temporary folder, not ./.hypothesis."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    set_hypothesis_home_dir(None)
+
+
 class Clock:
     """A clock the test moves by hand."""
 
