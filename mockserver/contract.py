@@ -34,8 +34,7 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
                  max_steps: int | None = None, doc: dict | None = None) -> schemathesis.Config:
     """The run's settings; ``doc`` is the document under test, for its per-operation exceptions."""
     project: dict[str, Any] = {
-        # No example database: nothing written to ./.hypothesis, nothing replayed from an earlier run.
-        "generation": {"max-examples": max_examples, "database": "none"},
+        "generation": {"max-examples": max_examples},
         "checks": {
             "positive_data_acceptance": {"expected-statuses": POSITIVE_STATUSES},
             # A literal path beside a parameter (``PUT /sources/brief`` against
@@ -53,6 +52,8 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
         project["auth"] = {"openapi": {SECURITY_SCHEME: {"bearer": token}}}
     if seed is not None:
         project["seed"] = seed
+    # No example database: nothing written to ./.hypothesis, nothing replayed from an earlier run.
+    project["generation"]["database"] = "none"
     if max_steps:
         project["phases"] = {"stateful": {"max-steps": max_steps}}
     empty_reads = _missing_reads_empty(doc or {})
