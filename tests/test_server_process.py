@@ -35,8 +35,8 @@ class Server:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             try:
-                httpx.post(f"{self.url}/auth/access-token", json={}, timeout=0.5)
-                return
+                if httpx.get(f"{self.url}/__mock/health", timeout=0.5).json()["status"] == "ok":
+                    return
             except httpx.TransportError:
                 assert self.process.poll() is None, self.process.stdout.read()
                 time.sleep(0.05)

@@ -62,12 +62,16 @@ def caller(backend: Any, scope: Scope, headers: dict[str, str], body: bytes) -> 
             return None, None
         credential = backend.directory.credential(client_id) if isinstance(client_id, str) else None
         return (credential.tenant_id if credential else None), (client_id if isinstance(client_id, str) else None)
+    client_id = backend.tokens.client_of(headers.get("authorization"))
+    credential = backend.directory.credential(client_id) if client_id else None
+    if credential is None:
+        return None, client_id
     try:
-        who = backend.tokens.resolve(headers.get("authorization"))
-        who = backend.directory.act_as(who, headers.get("x-admin-tenant-id"), headers.get("x-admin-service-id"))
-    except ApiError:
-        return None, None
-    return who.tenant_id, who.client_id
+        who = backend.directory.act_as(backend.directory.principal_for(credential),
+                                       headers.get("x-admin-tenant-id"), headers.get("x-admin-service-id"))
+    except ApiError:  # admin headers it may not send: its own tenant, the request will say 403
+        return credential.tenant_id, client_id
+    return who.tenant_id, client_id
 
 
 class FaultMiddleware:

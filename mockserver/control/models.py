@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from mockserver.domain.status import STATUSES
-from mockserver.models.common import Body
+from mockserver.models.common import Body, JsonInt, PositiveJsonInt, _integral
+
+# Integers of a JSON body (60.0 counts), the bounds first so the schema shows them.
+Count = Annotated[int, Field(ge=0), BeforeValidator(_integral)]
+HttpStatus = Annotated[int, Field(ge=200, le=599), BeforeValidator(_integral)]
+
+# What an HTTP header may carry: a token for the name, visible Latin-1 text for the value.
+HEADER_NAME = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
+HeaderValue = Annotated[str, Field(pattern=r"^[\t\x20-\x7e\xa0-\xff]*$")]
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
@@ -95,46 +104,39 @@ class FaultMatch(Strict):
 
 
 class FaultAnswer(Strict):
-    status: int | None = Field(default=None, ge=200, le=599)
+    status: HttpStatus | None = None
     detail: str | None = Field(default=None, description="The error body's detail (default: the status's phrase)")
-    headers: dict[str, str] | None = Field(default=None, description="e.g. {\"Retry-After\": \"1\"}")
+    headers: dict[str, HeaderValue] = Field(default_factory=dict, description="e.g. {\"Retry-After\": \"1\"}",
+                                            json_schema_extra={"propertyNames": {"pattern": HEADER_NAME}})
     delay: float | None = Field(default=None, ge=0, le=300, allow_inf_nan=False,
                                 description="Seconds to wait first; alone, the request then goes through")
     drop: bool | None = Field(default=None, description="Close the connection instead of answering")
+
+
+    @field_validator("headers")
+    @classmethod
+    def _header_names(cls, headers: dict[str, str]) -> dict[str, str]:
+        bad = next((name for name in headers if not re.fullmatch(HEADER_NAME, name)), None)
+        if bad is not None:
+            raise ValueError(f"{bad!r} is not an HTTP header name")
+        return headers
 
 
 class FaultRequest(Strict):
     match: FaultMatch = Field(default_factory=FaultMatch)
     respond: FaultAnswer = Field(default_factory=FaultAnswer)
     preset: str | None = Field(default=None, description="A named error (GET /__mock/faults/presets)")
-    times: int | None = Field(default=None, ge=1, description="Fire this many times, then stop")
-    after: int = Field(default=0, ge=0, description="Let this many matching requests through first")
+    times: PositiveJsonInt | None = Field(default=None, description="Fire this many times, then stop")
+    after: Count = Field(default=0, description="Let this many matching requests through first")
     probability: float | None = Field(default=None, ge=0, le=1, allow_inf_nan=False)
-    seed: int | None = Field(default=None, description="Seed of the probability's random draws")
-
-
-class FaultMatchOut(BaseModel):
-    method: str | None
-    path: str | None
-    path_regex: str | None
-    tenant: str | None
-    client_id: str | None
-    body_contains: str | None
-
-
-class FaultAnswerOut(BaseModel):
-    status: int | None
-    detail: str | None
-    headers: dict[str, str]
-    delay: float
-    drop: bool
+    seed: JsonInt | None = Field(default=None, description="Seed of the probability's random draws")
 
 
 class FaultRule(BaseModel):
     id: str
     preset: str | None
-    match: FaultMatchOut
-    respond: FaultAnswerOut
+    match: FaultMatch
+    respond: FaultAnswer
     times: int | None
     after: int
     probability: float | None

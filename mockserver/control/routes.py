@@ -33,6 +33,12 @@ TAG = "control"
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 YAML = "application/yaml"
 NAME = {"name": {"type": "string", "pattern": NAME_PATTERN}}
+CASSETTE_SCHEMA = {  # go-vcr v4's cassette file (format version 2)
+    "type": "object", "required": ["version", "interactions"],
+    "properties": {"version": {"const": 2},
+                   "interactions": {"type": "array", "items": {
+                       "type": "object", "required": ["id", "request", "response"]}}},
+}
 
 
 def plane(request: Request) -> ControlPlane:
@@ -118,7 +124,8 @@ async def force_status(request: Request):
 async def add_fault(request: Request):
     control = guard(request)
     body = await parse_body(request, models.FaultRequest)
-    rule = control.faults.add(match=body.match.model_dump(), respond=body.respond.model_dump(), preset=body.preset,
+    rule = control.faults.add(match=body.match.model_dump(), respond=body.respond.model_dump(exclude_unset=True),
+                              preset=body.preset,
                               times=body.times, after=body.after, probability=body.probability, seed=body.seed)
     return respond(models.FaultRule, rule.public(), status=201)
 
@@ -246,7 +253,8 @@ def document() -> dict:
                        "regenerate with `streamkap-mock openapi --control > contracts/control-openapi.json`.",
     }
     doc["paths"] = {PREFIX + path: spec for path, spec in doc["paths"].items()}
-    doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": {"type": "string"}}
+    doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": CASSETTE_SCHEMA}
+    doc["paths"][PREFIX + "/reset"]["post"]["requestBody"]["required"] = False  # no body: reset everything
     return doc
 
 

@@ -86,15 +86,11 @@ class Seed:
             raise SeedError(f"seed {path}: not a readable JSON file ({exc})") from None
         return cls.parse(data, str(path))
 
-    def entities(self, tenant: str | None = None):
-        """(section, index, entity) in creation order, optionally of one tenant only."""
+    def entities(self):
+        """(section, index, entity) in creation order."""
         for section in SECTIONS:
             for index, entity in enumerate(getattr(self.document, section)):
-                if tenant is None or self._tenant_of(entity) in (tenant, None):
-                    yield section, index, entity
-
-    def _tenant_of(self, entity: dict) -> str | None:
-        return entity.get("tenant_id") or self.document.tenant_id
+                yield section, index, entity
 
 
 class Seeder:
@@ -109,7 +105,9 @@ class Seeder:
         created: dict[str, int] = {}
         fresh_sources: set[str] = set()
         try:
-            for section, index, entity in seed.entities(tenant):
+            for section, index, entity in seed.entities():
+                if tenant is not None and self._tenant_of(entity, seed) != tenant:
+                    continue
                 label = self._label(section, index, entity)
                 try:
                     done = await self._create(seed, section, entity, skip_existing, fresh_sources)
@@ -125,7 +123,7 @@ class Seeder:
     async def _create(self, seed: Seed, section: str, entity: dict, skip_existing: bool,
                       fresh_sources: set[str]) -> bool:
         place = Placement.model_validate(entity)
-        who = self._principal(place, seed)
+        who = self._principal(self._tenant_of(entity, seed), place.service_id)
         backend = self.backend
         if section == "topics":
             body = SeedTopic.model_validate(entity)
@@ -176,20 +174,25 @@ class Seeder:
         if stamps:
             self.backend.repo.replace(table, {**record, **stamps})
 
-    def _principal(self, place: Placement, seed: Seed) -> Principal:
-        directory = self.backend.directory
-        tenant_id = place.tenant_id or seed.document.tenant_id or next(iter(directory.tenants))
-        tenant = directory.tenants.get(tenant_id)
+    def _tenant_of(self, entity: dict, seed: Seed) -> str:
+        """The entity's tenant: its own, the document's, or the fixtures' first."""
+        own = entity.get("tenant_id")
+        return own if isinstance(own, str) else seed.document.tenant_id or next(iter(self.backend.directory.tenants))
+
+    def _principal(self, tenant_id: str, service_id: str | None) -> Principal:
+        tenant = self.backend.directory.tenants.get(tenant_id)
         if tenant is None:
             raise SeedError(f"unknown tenant '{tenant_id}'")
-        service_id = place.service_id or tenant.service_ids[0]
+        service_id = service_id or tenant.service_ids[0]
         if service_id not in tenant.service_ids:
             raise SeedError(f"unknown service '{service_id}' of tenant '{tenant_id}'")
         return Principal("seed", tenant.id, service_id, tenant.sub_id, frozenset({READ, WRITE}))
 
     @staticmethod
     def _label(section: str, index: int, entity: dict) -> str:
-        name = entity.get("name") or entity.get("username") or (entity.get("config") or {}).get("transforms.name")
+        config = entity.get("config")
+        name = entity.get("name") or entity.get("username") or (
+            config.get("transforms.name") if isinstance(config, dict) else None)
         ident = entity.get("id")
         details = ", ".join(part for part in (f"id {ident}" if ident else "", f"'{name}'" if name else "") if part)
         return f"{section}[{index}]" + (f" ({details})" if details else "")

@@ -188,6 +188,12 @@ class TokenService:
             raise Unauthorized("Invalid or revoked token")
         return self._directory.principal_for(credential)
 
+    def client_of(self, authorization: str | None) -> str | None:
+        """The client id a bearer token was issued to, expired or not; forgets nothing (for logs and faults)."""
+        scheme, _, token = (authorization or "").partition(" ")
+        entry = self._tokens.get(token.strip()) if scheme.lower() == "bearer" else None
+        return entry[0] if entry else None
+
     def revoke_client(self, client_id: str) -> None:
         for token in [t for t, (cid, _) in self._tokens.items() if cid == client_id]:
             del self._tokens[token]

@@ -141,3 +141,19 @@ def test_cassette_export_is_go_vcr_v4_with_secrets_redacted(api):
     assert created["response"]["code"] == 200 and created["response"]["status"] == "200 OK"
     assert created["response"]["headers"]["X-Request-Id"]
     assert created["response"]["duration"].endswith(("ms", "s"))
+
+
+def test_tenant_is_the_one_acted_in_and_an_expired_token_still_names_its_client(make_api, clock):
+    api = make_api(token_ttl=60)
+    api.token()  # issued now, expired below
+    add_fault(api, match={"tenant": "tenant-globex"}, respond={"status": 503})
+    acting = api.get("/sources", as_="mock-platform-admin", headers={"X-Admin-Tenant-Id": "tenant-globex"})
+    assert acting.status_code == 503  # the rule saw the tenant the admin acts in
+    assert api.get("/sources", as_="mock-platform-admin").status_code == 200
+    clock.advance(61)
+    expired = api.get("/sources")
+    assert expired.status_code == 401 and expired.json() == {"detail": "Token expired"}
+    entries = api.client.get("/__mock/requests", params={"path": "/sources"}).json()["result"]
+    assert [(e["tenant_id"], e["client_id"], e["status"]) for e in entries] == [
+        ("tenant-globex", "mock-platform-admin", 503), ("tenant-acme", "mock-platform-admin", 200),
+        ("tenant-acme", "mock-client", 401)]

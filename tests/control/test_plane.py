@@ -49,7 +49,7 @@ def test_health_reports_storage_and_live_counts(make_api, tmp_path):
     assert health["status"] == "ok" and health["storage"] == {"kind": "file", "path": str(tmp_path / "db.json")}
     assert health["entities"]["sources"] == 1 and health["entities"]["tags"] == 3
     memory = make_api(db=":memory:").client.get("/__mock/health").json()
-    assert memory["storage"] == {"kind": "memory", "path": None} and "sources" not in memory["entities"]
+    assert memory["storage"] == {"kind": "memory", "path": None} and memory["entities"]["sources"] == 0
 
 
 def test_reset_empties_the_store_and_keeps_tokens(api):

@@ -1,17 +1,18 @@
-"""One live mock per test module (a real `python -m mockserver serve` subprocess)."""
+"""One live mock per test module (the pytest plugin's MockServer, on a real socket)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.provider.wire import V2, V3, ProviderClient, live_server
+from mockserver.control.testing import MockServer
+from tests.provider.wire import V2, V3, ProviderClient
 
 
 @pytest.fixture(scope="module")
 def server(request):
-    # A module may set SERVER_ARGS, e.g. ("--delete-delay", "0.5").
-    with live_server(*getattr(request.module, "SERVER_ARGS", ())) as base:
-        yield base
+    # A module may set SERVER_SETTINGS, e.g. {"delete_delay": 0.5}.
+    with MockServer(**getattr(request.module, "SERVER_SETTINGS", {})) as mock:
+        yield mock.base_url
 
 
 @pytest.fixture(scope="module")

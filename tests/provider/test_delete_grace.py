@@ -13,7 +13,7 @@ import httpx
 from tests.provider.configs import V2_CONFIGS, v3_config
 
 GRACE = 60
-SERVER_ARGS = ("--delete-delay", str(GRACE))
+SERVER_SETTINGS = {"delete_delay": GRACE}
 
 
 def advance(server: str, seconds: float) -> None:

@@ -9,63 +9,17 @@ the way the provider does (the list envelope for reads, `None` when its
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote_plus
 
 import httpx
 
-from tests.conftest import server_env
-
 ROOT = Path(__file__).resolve().parents[2]
 V2, V3 = "v2", "v3"
 PAGE_SIZE = 100  # what the 3.x provider asks for when it pages (adopt, sweepers)
 TERRAFORM = "terraform"  # the created_from both lines send
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def live_server(*args: str) -> Iterator[str]:
-    """`python -m mockserver serve` on a fresh db file and a free port; yields its base URL."""
-    with tempfile.TemporaryDirectory() as tmp:
-        port = _free_port()
-        env = server_env(PYTHONPATH=str(ROOT))
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "serve", "--db", str(Path(tmp) / "db.json"),
-             "--port", str(port), "--log-level", "warning", *args],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 20
-            while True:
-                try:
-                    httpx.post(f"{base}/auth/access-token", json={}, timeout=1)
-                    break
-                except httpx.TransportError:
-                    if proc.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(f"mock did not start: {proc.stderr.read().decode()}") from None
-                    time.sleep(0.05)
-            yield base
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
 
 
 class ApiError(Exception):
