@@ -87,3 +87,13 @@ def test_new_ids_are_distinct_object_ids_unless_preset():
 
 def test_iso_now_is_utc_with_milliseconds():
     assert records.iso_now(1_800_000_000.25) == "2027-01-15T08:00:00.250Z"
+
+
+def test_a_deleted_record_without_a_grace_time_is_gone():
+    assert records.is_visible(record(deleted=True), ACME_PROD, 0.5) is False
+
+
+def test_the_object_id_counter_counts_up_by_one_and_wraps_at_three_bytes(monkeypatch):
+    monkeypatch.setattr(records, "_counter", 0xFFFFFE)
+    first, second = records.new_id(), records.new_id()
+    assert (first[-6:], second[-6:]) == ("ffffff", "000000") and len(second) == 24

@@ -62,3 +62,20 @@ def test_a_forced_status_shows_its_trace_until_it_moves_on():
     assert status.task_statuses(unassigned, now=15) == {"0": {"state": "RUNNING"}}  # the trace went with it
     with pytest.raises(BadRequest):
         status.forced("Exploded", now=1)
+
+
+def test_error_details_name_the_choices():
+    with pytest.raises(BadRequest) as err:
+        status.apply_action(status.settled("Active", 0), "explode", now=1, delay=0)
+    assert err.value.detail == "Unknown action 'explode': expected one of pause, resume, restart, stop"
+    with pytest.raises(BadRequest) as err:
+        status.forced("Active", now=1, then="Exploded")
+    assert err.value.detail == ("Unknown status 'Exploded': expected one of "
+                                "Active, Paused, Stopped, Broken, Starting, Unassigned, Unknown")
+
+
+def test_short_delays_still_show_the_interim_status():
+    assert status.current(status.settling("Starting", "Active", now=10, delay=0.5), 10.4) == "Starting"
+    assert status.current(status.settling("Starting", "Active", now=10, delay=0.5), 10.5) == "Active"
+    # A forced status with a "then" and no "after" moves on at once.
+    assert status.current(status.forced("Unassigned", now=10, then="Active"), 10) == "Active"
