@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,30 @@ def make_source(api, name="pg", as_="mock-client", tables="public.users,public.o
     response = api.post("/sources", as_=as_, json={"name": name, "connector": "postgresql", "config": config})
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def server_env(**extra: str) -> dict[str, str]:
+    """The environment of a live server: the caller's, without any STREAMKAP_* setting of the shell."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("STREAMKAP")}, **extra}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_mock_settings_from_the_shell():
+    """The CLI reads STREAMKAP_MOCK_* (and CliRunner runs it in-process): none leaks in from the shell."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name in [k for k in os.environ if k.startswith("STREAMKAP_MOCK_")]:
+            patch.delenv(name)
+        yield
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hypothesis_home_in_tmp(tmp_path_factory):
+    """Hypothesis's caches (and any example database) in a temporary folder, not ./.hypothesis."""
+    from hypothesis.configuration import set_hypothesis_home_dir
+
+    set_hypothesis_home_dir(tmp_path_factory.mktemp("hypothesis"))
+    yield
+    set_hypothesis_home_dir(None)
 
 
 class Clock:
@@ -91,6 +116,12 @@ class Api:
     def request(self, method: str, path: str, *, as_: str = "mock-client", headers: dict | None = None, **kw):
         all_headers = {"Authorization": f"Bearer {self.token(as_)}", **(headers or {})}
         return self.client.request(method, path, headers=all_headers, **kw)
+
+    def ok(self, method: str, path: str, **kw) -> Any:
+        """A setup call that must succeed; its body."""
+        response = self.request(method, path, **kw)
+        assert response.status_code == 200, f"{method} {path}: {response.status_code} {response.text}"
+        return response.json()
 
     def get(self, path: str, **kw):
         return self.request("GET", path, **kw)

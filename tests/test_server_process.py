@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import PG_SOURCE_CONFIG
+from tests.conftest import PG_SOURCE_CONFIG, server_env
 
 SCRIPT = Path(sys.executable).parent / "streamkap-mock"
 
@@ -28,7 +27,7 @@ class Server:
     def __init__(self, db: Path) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = {**os.environ, "STREAMKAP_MOCK_PORT": str(self.port)}  # the port through its env var
+        env = server_env(STREAMKAP_MOCK_PORT=str(self.port))  # the port through its env var
         self.process = subprocess.Popen(
             [str(SCRIPT), "serve", "--db", str(db), "--log-level", "warning"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -12,6 +11,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.conftest import server_env
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,20 +24,15 @@ def _free_port() -> int:
 
 
 def _streamkap_mock(*args: str, timeout: float = 180) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mockserver", *args], check=False, cwd=ROOT, env=_env(),
+    return subprocess.run([sys.executable, "-m", "mockserver", *args], check=False, cwd=ROOT, env=server_env(PYTHONPATH=str(ROOT)),
                           capture_output=True, text=True, timeout=timeout)
-
-
-def _env() -> dict:
-    # Without the user's own STREAMKAP_* settings, which the commands read.
-    return {**{k: v for k, v in os.environ.items() if not k.startswith("STREAMKAP")}, "PYTHONPATH": str(ROOT)}
 
 
 @pytest.fixture(scope="module")
 def live_mock():
     port = _free_port()
     server = subprocess.Popen([sys.executable, "-m", "mockserver", "serve", "--db", ":memory:", "--port", str(port)],
-                              cwd=ROOT, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              cwd=ROOT, env=server_env(PYTHONPATH=str(ROOT)), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

@@ -6,6 +6,7 @@ import pytest
 
 from mockserver.domain import status
 from mockserver.errors import BadRequest, Conflict
+from tests.http.test_status_table import ALLOWED, TABLE, TASK
 
 
 def test_starting_settles_into_active_after_the_delay():
@@ -15,13 +16,19 @@ def test_starting_settles_into_active_after_the_delay():
     assert status.current(status.starting(now=100, delay=0), 100) == "Active"
 
 
-@pytest.mark.parametrize("action,start,end", [
-    ("pause", "Active", "Paused"), ("resume", "Paused", "Active"), ("resume", "Stopped", "Active"),
-    ("restart", "Broken", "Active"), ("stop", "Paused", "Stopped"),
-])
-def test_allowed_transitions(action, start, end):
-    stored = {"status": start, "target": None, "settles_at": 0}
-    assert status.current(status.apply_action(stored, action, now=1, delay=0), 1) == end
+@pytest.mark.parametrize("action,start", TABLE, ids=[f"{a}-from-{s}" for a, s in TABLE])
+def test_the_written_table(action, start):
+    """The table of tests/http/test_status_table.py, without a server (delay 5 s)."""
+    stored = status.settled(start, now=0)
+    if (action, start) not in ALLOWED:
+        with pytest.raises(Conflict):
+            status.apply_action(stored, action, now=1, delay=5)
+        return
+    after = status.apply_action(stored, action, now=1, delay=5)
+    answered = ALLOWED[(action, start)]
+    assert status.current(after, 5.9) == answered
+    assert status.task_statuses(after, now=5.9) == {"0": {"state": TASK[answered]}}
+    assert status.current(after, 6) == ("Active" if answered == "Starting" else answered)
 
 
 def test_every_action_refuses_some_state_and_accepts_another():
@@ -55,3 +62,20 @@ def test_a_forced_status_shows_its_trace_until_it_moves_on():
     assert status.task_statuses(unassigned, now=15) == {"0": {"state": "RUNNING"}}  # the trace went with it
     with pytest.raises(BadRequest):
         status.forced("Exploded", now=1)
+
+
+def test_error_details_name_the_choices():
+    with pytest.raises(BadRequest) as err:
+        status.apply_action(status.settled("Active", 0), "explode", now=1, delay=0)
+    assert err.value.detail == "Unknown action 'explode': expected one of pause, resume, restart, stop"
+    with pytest.raises(BadRequest) as err:
+        status.forced("Active", now=1, then="Exploded")
+    assert err.value.detail == ("Unknown status 'Exploded': expected one of "
+                                "Active, Paused, Stopped, Broken, Starting, Unassigned, Unknown")
+
+
+def test_short_delays_still_show_the_interim_status():
+    assert status.current(status.settling("Starting", "Active", now=10, delay=0.5), 10.4) == "Starting"
+    assert status.current(status.settling("Starting", "Active", now=10, delay=0.5), 10.5) == "Active"
+    # A forced status with a "then" and no "after" moves on at once.
+    assert status.current(status.forced("Unassigned", now=10, then="Active"), 10) == "Active"

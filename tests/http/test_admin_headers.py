@@ -17,8 +17,8 @@ def tag_names(response) -> set[str]:
 
 @pytest.mark.parametrize("headers", [AS_GLOBEX, AS_GLOBEX_PROD])
 def test_platform_admin_reads_and_writes_inside_another_tenant(api, headers):
-    api.post("/tags", as_="mock-client-2", json={"name": "globex-tag", "type": ["sources"]})
-    api.post("/tags", json={"name": "acme-tag", "type": ["sources"]})
+    api.ok("POST", "/tags", as_="mock-client-2", json={"name": "globex-tag", "type": ["sources"]})
+    api.ok("POST", "/tags", json={"name": "acme-tag", "type": ["sources"]})
     assert tag_names(api.get("/tags", as_="mock-platform-admin", headers=headers)) == {"globex-tag"}
 
     response = api.post("/tags", as_="mock-platform-admin", headers=headers,
@@ -42,8 +42,8 @@ def test_platform_admin_creates_a_source_for_another_tenant(api):
 
 
 def test_platform_admin_without_headers_stays_in_its_own_tenant(api):
-    api.post("/tags", as_="mock-client-2", json={"name": "globex-tag", "type": ["sources"]})
-    api.post("/tags", json={"name": "acme-tag", "type": ["sources"]})
+    api.ok("POST", "/tags", as_="mock-client-2", json={"name": "globex-tag", "type": ["sources"]})
+    api.ok("POST", "/tags", json={"name": "acme-tag", "type": ["sources"]})
     assert tag_names(api.get("/tags", as_="mock-platform-admin")) == {"acme-tag"}
 
 

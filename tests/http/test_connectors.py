@@ -131,6 +131,7 @@ def test_duplicate_name_is_409(api, kind):
     response = create(api, kind, config=config)
     assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
+    assert api.get(f"/{kind}").json()["total"] == 1
 
 
 def test_same_name_in_another_tenant_is_fine(api):
@@ -175,6 +176,7 @@ def test_update_to_a_taken_name_is_409(api):
                        json={"name": "one", "connector": "postgresql", "config": {**PG_SOURCE_CONFIG, "slot.name": "s2"}})
     assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
+    assert api.get(f"/sources/{second['id']}").json()["result"][0]["name"] == "two"
 
 
 def test_update_cannot_change_connector(api):

@@ -63,12 +63,12 @@ def test_a_new_credential_logs_in_at_once_with_its_roles_permissions(api):
 
 
 def test_a_new_credential_acts_in_the_creators_tenant(api):
-    api.post("/tags", as_="mock-client-2", json={"name": "globex-only", "type": ["sources"]})
+    api.ok("POST", "/tags", as_="mock-client-2", json={"name": "globex-only", "type": ["sources"]})
     created = create(api)
     login(api, created)
     names = {t["name"] for t in api.get("/tags", as_=created["client_id"]).json()["tags"]}
     assert "globex-only" not in names
-    api.post("/tags", as_=created["client_id"], json={"name": "acme-tag", "type": ["sources"]})
+    api.ok("POST", "/tags", as_=created["client_id"], json={"name": "acme-tag", "type": ["sources"]})
     assert "acme-tag" in {t["name"] for t in api.get("/tags").json()["tags"]}
 
 
@@ -92,7 +92,7 @@ def test_list_shows_the_tenants_credentials_without_secrets(api):
     create(api, as_="mock-client-2")
     listed = api.get(PATH, as_="mock-readonly").json()
     assert [c["client_id"] for c in listed] == ["mock-client", "mock-readonly", "mock-platform-admin",
-                                                ours["client_id"]]
+                                                "mock-client-staging", ours["client_id"]]
     assert all("secret" not in c for c in listed)
     assert listed[0] == {"client_id": "mock-client", "description": "Acme admin", "created_at": None,
                          "roles": [ADMIN_ROLE], "service_id": "service-acme-prod"}
@@ -127,10 +127,12 @@ def test_service_outside_the_tenant_is_400(api, service_id):
 
 def test_read_only_cannot_create_or_delete(api):
     created = create(api)
+    before = api.get(PATH).json()
     for response in (api.post(PATH, as_="mock-readonly", json={"role_ids": [READ_ONLY]}),
                      api.delete(f"{PATH}/{created['client_id']}", as_="mock-readonly")):
         assert response.status_code == 403
         assert response.json()["detail"] == "The credential 'mock-readonly' lacks the 'write' permission"
+    assert api.get(PATH).json() == before
 
 
 def test_delete_revokes_tokens_and_login(api):
@@ -151,7 +153,7 @@ def test_delete_revokes_tokens_and_login(api):
 def test_delete_of_unknown_deleted_or_foreign_credential_is_404(api):
     created = create(api)
     theirs = create(api, as_="mock-client-2")
-    api.delete(f"{PATH}/{created['client_id']}")
+    api.ok("DELETE", f"{PATH}/{created['client_id']}")
     for client_id in ("no-such-client", created["client_id"], theirs["client_id"], "mock-client-2"):
         response = api.delete(f"{PATH}/{client_id}")
         assert response.status_code == 404

@@ -72,6 +72,7 @@ def test_duplicate_username_is_409_but_other_tenants_may_reuse_it(api):
     response = api.post(PATH, json=user_body())
     assert response.status_code == 409
     assert response.json()["detail"] == "Entity with this name already exists"
+    assert [u["username"] for u in api.get(PATH).json()] == ["reader"]
     create(api, as_="mock-client-2")
 
 
@@ -91,7 +92,7 @@ def test_update_replaces_settings_and_keeps_the_password_unless_sent(api):
     assert "password" not in updated
     assert stored_hash() == before
     assert api.get(PATH).json() == [updated]
-    api.put(f"{PATH}/reader", json={"password": "new-Pass", "kafka_acls": []})
+    api.ok("PUT", f"{PATH}/reader", json={"password": "new-Pass", "kafka_acls": []})
     assert stored_hash() != before
 
 
@@ -146,6 +147,7 @@ def test_acl_fields_are_required(api):
 
 def test_read_only_cannot_write(api):
     create(api)
+    before = api.get(PATH).json()
     for response in (
         api.post(PATH, as_="mock-readonly", json=user_body(username="x")),
         api.put(f"{PATH}/reader", as_="mock-readonly", json={"kafka_acls": []}),
@@ -153,6 +155,7 @@ def test_read_only_cannot_write(api):
     ):
         assert response.status_code == 403
         assert response.json()["detail"] == "The credential 'mock-readonly' lacks the 'write' permission"
+    assert api.get(PATH).json() == before
 
 
 def test_no_token_is_401(api):

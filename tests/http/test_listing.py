@@ -74,7 +74,7 @@ def test_brief_lists_all_briefly(api, seven):
 
 
 def test_connector_and_status_query_filters(api, seven):
-    api.post(f"/sources/{seven[0]}/actions/pause")
+    api.ok("POST", f"/sources/{seven[0]}/actions/pause")
     assert api.get("/sources?status=Paused").json()["total"] == 1
     assert api.get("/sources?connector=postgresql").json()["total"] == 7
     assert api.get("/sources?connector=mysql").json()["total"] == 0

@@ -36,7 +36,7 @@ def test_memory_store_writes_no_file(make_api, tmp_path):
 
 def test_db_file_is_plain_tinydb_json(make_api, tmp_path):
     api = make_api()
-    api.post("/sources", json={"name": "m", "connector": "postgresql", "config": PG_SOURCE_CONFIG})
+    api.ok("POST", "/sources", json={"name": "m", "connector": "postgresql", "config": PG_SOURCE_CONFIG})
     api.client.__exit__(None, None, None)  # a clean shutdown folds the journal into the file
     data = json.loads((tmp_path / "db.json").read_text())
     assert {"sources", "topics"} <= set(data)

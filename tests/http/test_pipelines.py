@@ -211,6 +211,7 @@ def test_duplicate_name_is_409(api, parts):
     response = api.post("/pipelines", json=body(*parts))
     assert response.status_code == 409
     assert response.json() == {"detail": "Entity with this name already exists"}
+    assert api.get("/pipelines").json()["total"] == 1
 
 
 def test_name_is_free_again_after_delete_and_in_another_tenant(api, parts):
@@ -259,6 +260,7 @@ def test_update_to_a_taken_name_is_409_and_own_name_is_fine(api, parts):
     response = api.put(f"/pipelines/{second['id']}", json=body(*parts, name="first"))
     assert response.status_code == 409
     assert "already exists" in response.json()["detail"]
+    assert api.get(f"/pipelines/{second['id']}").json()["result"][0]["name"] == "second"
     assert api.put(f"/pipelines/{second['id']}", json=body(*parts, name="second")).status_code == 200
 
 

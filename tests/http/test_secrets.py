@@ -50,7 +50,7 @@ def test_absent_secret_reads_back_as_null(api):
 
 
 def test_secret_never_reaches_the_db_file(api, tmp_path):
-    api.post("/sources", json={"name": "s", "connector": "postgresql",
+    api.ok("POST", "/sources", json={"name": "s", "connector": "postgresql",
                                "config": {**PG_SOURCE_CONFIG, "database.password": "hunter2-very-secret"}})
     text = api.disk_text()
     assert "hunter2-very-secret" not in text

@@ -133,6 +133,7 @@ def test_duplicate_name_is_409(api):
     response = api.post("/tags", json={"name": "team-data", "type": ["sources"]})
     assert response.status_code == 409
     assert response.json()["detail"] == "Entity with this name already exists"
+    assert [t["name"] for t in api.get("/tags").json()["tags"] if not t["system"]] == ["team-data"]
     # A system tag's name is taken as well.
     response = api.post("/tags", json={"name": "Production", "type": ["sources"]})
     assert response.status_code == 409
@@ -229,6 +230,7 @@ def test_delete_returns_the_tag_and_hides_it(api):
 def test_read_only_credentials_read_but_cannot_write(api):
     tag = create_tag(api)
     assert names(api.get("/tags", as_="mock-readonly")) >= {"team-data"}
+    before = api.get("/tags").json()
     assert names(api.post("/tags/search", as_="mock-readonly", json={})) >= {"team-data"}
     for response in (
         api.post("/tags", as_="mock-readonly", json={"name": "x", "type": ["sources"]}),
@@ -237,6 +239,7 @@ def test_read_only_credentials_read_but_cannot_write(api):
     ):
         assert response.status_code == 403
         assert response.json()["detail"] == "The credential 'mock-readonly' lacks the 'write' permission"
+    assert api.get("/tags").json() == before
 
 
 def test_no_token_is_401(api):
@@ -264,7 +267,7 @@ def test_unknown_or_foreign_tag_on_a_source_is_400(api):
 
 def test_deleted_tag_cannot_be_used(api):
     tag = create_tag(api)
-    api.delete(f"/tags/{tag['id']}")
+    api.ok("DELETE", f"/tags/{tag['id']}")
     response = create_source(api, tags=[tag["id"]])
     assert response.status_code == 400
     assert response.json()["detail"] == f"Tag not found: {tag['id']}"

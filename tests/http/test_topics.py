@@ -97,7 +97,7 @@ def test_partitions_grow_and_stay(api, source):
 
 def test_partitions_cannot_shrink(api, source):
     name = source["topics"][0]
-    api.put(f"/topics/{name}", json={"payload": {"partition_count": 4}})
+    api.ok("PUT", f"/topics/{name}", json={"payload": {"partition_count": 4}})
     response = api.put(f"/topics/{name}", json={"payload": {"partition_count": 2}})
     assert response.status_code == 400
     assert response.json() == {

@@ -114,9 +114,13 @@ def test_provider_lifecycle(api, transform_type):
 
     if PREVIEW[transform_type]:
         response = api.put(f"/transforms/{tid}/deploy-job-preview/no-version?replay_window=7d")
-        assert response.status_code == 200 and isinstance(response.json(), dict)
+        assert response.status_code == 200, response.text
+        assert response.json() == {"transform_id": tid, "job_name": f"transform-{tid}-preview", "job_type": "preview",
+                                   "version_id": "1", "replay_window": "7d", "status": "RUNNING"}
     response = api.put(f"/transforms/{tid}/deploy-job-live/no-version")
-    assert response.status_code == 200 and isinstance(response.json(), dict)
+    assert response.status_code == 200, response.text
+    assert response.json() == {"transform_id": tid, "job_name": f"transform-{tid}-live", "job_type": "live",
+                               "version_id": "1", "replay_window": None, "status": "RUNNING"}
 
     job = api.get(f"/transforms/{tid}/job_status")
     assert job.status_code == 200
@@ -190,6 +194,7 @@ def test_duplicate_name_is_409_until_the_first_is_deleted(api):
     response = create(api, "rollup", name="dup")
     assert response.status_code == 409
     assert response.json()["detail"] == "Entity with this name already exists"
+    assert api.get("/transforms").json()["total"] == 1
     assert api.delete(f"/transforms/{first['id']}").status_code == 200
     assert create(api, "rollup", name="dup").status_code == 200
 
@@ -331,7 +336,7 @@ def test_update_keeps_created_from_and_moves_updated_at(api, clock):
 
 def test_update_resending_the_implementation_keeps_it_and_omitting_it_clears_it(api):
     tid = created(api)["id"]
-    api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"code": "x"}})
+    api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": {"code": "x"}})
     kept = api.put("/transforms", json=update_body(tid, implementation={"code": "x"})).json()
     assert kept["implementation"] == {"code": "x"} and kept["version"] == 1
     cleared = api.put("/transforms", json=update_body(tid)).json()
@@ -378,7 +383,7 @@ def test_delete_of_a_transform_a_pipeline_uses_is_409(api):
 
 def test_delete_stops_a_running_job(api):
     tid = created(api)["id"]
-    api.put(f"/transforms/{tid}/deploy-job-live/no-version")
+    api.ok("PUT", f"/transforms/{tid}/deploy-job-live/no-version")
     body = api.delete(f"/transforms/{tid}").json()
     assert body["status"] == "STOPPED"
 
@@ -415,8 +420,8 @@ def test_implementation_versions_accumulate(api):
 
 def test_implementation_with_an_explicit_version_id_replaces_it(api):
     tid = created(api)["id"]
-    api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 1}})
-    api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 2}})
+    api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 1}})
+    api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 2}})
     body = api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 9}, "version_id": "1"}).json()
     assert body["version_id"] == "1"
     details = api.get(f"/transforms/{tid}/implementation_details").json()["impl_versions"]
@@ -481,8 +486,8 @@ def test_deploy_preview_accepts_replay_windows(api, window):
 
 def test_deploy_a_named_version(api):
     tid = created(api)["id"]
-    api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 1}})
-    api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 2}})
+    api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 1}})
+    api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 2}})
     assert api.put(f"/transforms/{tid}/deploy-job-live/1").json()["version_id"] == "1"
     assert api.put(f"/transforms/{tid}/deploy-job-live/no-version").json()["version_id"] == "2"
     assert api.put(f"/transforms/{tid}/deploy-job-live/0").json()["version_id"] == "2"

@@ -40,6 +40,12 @@ def check_transform(entity: dict, code: str, config: dict) -> None:
     assert_config_echoed(config, entity["config"])
 
 
+def deployed(tid: str, job_type: str, replay_window: str | None, version: str = "1") -> dict:
+    """The answer to a deploy of the transform's current implementation (no status delay: running at once)."""
+    return {"transform_id": tid, "job_name": f"transform-{tid}-{job_type}", "job_type": job_type,
+            "version_id": version, "replay_window": replay_window, "status": "RUNNING"}
+
+
 @pytest.mark.parametrize("code", TRANSFORMS)
 def test_transform_resource_lifecycle(v3, v2, code):
     name = f"tf-{code}"
@@ -61,8 +67,8 @@ def test_transform_resource_lifecycle(v3, v2, code):
     assert "Job not found" in err.value.detail
 
     if code not in NO_PREVIEW:
-        assert isinstance(v3.deploy_preview(tid, "7d"), dict)
-    assert isinstance(v3.deploy_live(tid), dict)
+        assert v3.deploy_preview(tid, "7d") == deployed(tid, "preview", "7d")
+    assert v3.deploy_live(tid) == deployed(tid, "live", None)
     status = v3.job_status(tid)
     assert status["id"] == tid and status["status"] == "RUNNING" and status["job_name"]
 
@@ -96,7 +102,7 @@ def test_duplicate_transform_name_is_409_already_exists(v3):
 def test_preview_replay_window_zero_is_not_sent(v3):
     tid = v3.create_transform("rollup", transform_config("rollup", "tf-window"))["id"]
     # replay_window "0" or unset: the provider leaves the query parameter out.
-    assert isinstance(v3.deploy_preview(tid, "0"), dict)
+    assert v3.deploy_preview(tid, "0") == deployed(tid, "preview", None, version="0")
     with pytest.raises(ApiError) as err:
         v3._call("PUT", f"/transforms/{tid}/deploy-job-preview/no-version?replay_window=7w")
     assert err.value.status == 400

@@ -1,0 +1,19 @@
+"""The repository hands out and keeps copies: no caller can change a stored record behind its back."""
+
+from __future__ import annotations
+
+from mockserver.store import Repository
+
+
+def test_replace_keeps_and_returns_deep_copies():
+    repo = Repository(":memory:")
+    repo.insert("sources", {"id": "a", "config": {"k": "v"}})
+    record = {"id": "a", "config": {"k": "new"}}
+    returned = repo.replace("sources", record)
+    record["config"]["k"] = "changed by the caller"
+    returned["config"]["k"] = "changed through the answer"
+    assert repo.get("sources", "a") == {"id": "a", "config": {"k": "new"}}
+    many = [{"id": "a", "config": {"k": "many"}}]
+    repo.replace_many("sources", many)
+    many[0]["config"]["k"] = "changed by the caller"
+    assert repo.get("sources", "a") == {"id": "a", "config": {"k": "many"}}
