@@ -6,6 +6,7 @@ per operation) and ``STREAMKAP_FUZZ_SEED`` (a new seed explores new inputs).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from types import SimpleNamespace
@@ -13,9 +14,10 @@ from types import SimpleNamespace
 import pytest
 import schemathesis
 
+import mockserver.app as app_module
 from mockserver import contract
 from mockserver.domain import records
-from mockserver.domain.tenancy import Principal
+from mockserver.domain.tenancy import Directory, Principal
 from tests.conftest import PG_SOURCE_CONFIG, SNOWFLAKE_CONFIG
 
 MAX_EXAMPLES = int(os.environ.get("STREAMKAP_FUZZ_EXAMPLES", "25"))
@@ -135,7 +137,8 @@ def valid_bodies(api, as_: str) -> dict:
     """
     source = api.ok("POST", "/sources", as_=as_, json={
         "name": f"fuzz-pipe-src-of-{as_}-only", "connector": "postgresql",
-        "config": {**PG_SOURCE_CONFIG, "slot.name": "fuzz_pipe_slot", "publication.name": "fuzz_pipe_pub"}})
+        "config": {**PG_SOURCE_CONFIG, "slot.name": f"fuzz_pipe_slot_{as_}".replace("-", "_"),
+                   "publication.name": f"fuzz_pipe_pub_{as_}".replace("-", "_")}})
     destination = api.ok("POST", "/destinations", as_=as_, json={
         "name": f"fuzz-pipe-dst-of-{as_}-only", "connector": "snowflake", "config": SNOWFLAKE_CONFIG})
 
@@ -250,6 +253,7 @@ def test_another_tenant_neither_sees_nor_changes_what_it_does_not_own(make_api):
 
 def test_deleted_reads_empty_fails_when_deleted_entities_stay_readable(make_api, monkeypatch):
     monkeypatch.setattr(records, "is_visible", lambda record, who, now: records.in_scope(record, who))
+    monkeypatch.setattr(app_module, "tombstone", lambda record, now: record)  # keep what the read would show
     api = make_api(db=":memory:")
     report = stateful_run(api, "mock-client", valid_bodies(api, "mock-client"), paths="^/destinations(/|$)")
     assert "deleted_reads_empty" in report.operations["GET /destinations/{id}"].failures, report.summary()
@@ -262,7 +266,11 @@ def test_the_read_only_run_fails_when_a_read_only_credential_may_write(make_api,
 
 
 def test_the_other_tenant_run_fails_when_tenancy_is_ignored(make_api, monkeypatch):
-    monkeypatch.setattr(records, "in_scope", lambda record, who: True)
+    # Every caller acts in acme's scope, whoever it logged in as (lists are served by tenant indexes,
+    # so the tenancy a broken app would ignore is the principal's).
+    principal_for = Directory.principal_for
+    monkeypatch.setattr(Directory, "principal_for", lambda self, credential: dataclasses.replace(
+        principal_for(self, credential), tenant_id="tenant-acme", service_id="service-acme-prod"))
     api = make_api(db=":memory:")
     report, _ = other_tenant_run(api)
     assert report.leaks

@@ -47,12 +47,12 @@ def test_another_scope_does_not_hold_an_entity(repo):
 
 def test_names_are_free_per_scope_and_for_ones_own_id(repo):
     with pytest.raises(Conflict) as err:
-        references.ensure_name_free(repo, "pipelines", ACME, "first", None, "Pipeline")
-    assert err.value.detail == "Pipeline with name 'first' already exists"
-    references.ensure_name_free(repo, "pipelines", ACME, "first", "p0", "Pipeline")  # its own name
-    references.ensure_name_free(repo, "pipelines", ACME, "deleted", None, "Pipeline")  # a deleted one's
+        references.ensure_name_free(repo, "pipelines", ACME, "first", None)
+    assert err.value.detail == "Entity with this name already exists"
+    references.ensure_name_free(repo, "pipelines", ACME, "first", "p0")  # its own name
+    references.ensure_name_free(repo, "pipelines", ACME, "deleted", None)  # a deleted one's
     references.ensure_name_free(repo, "pipelines", Principal("c", "tenant-globex", "service-globex-prod", "s"),
-                                "first", None, "Pipeline")
+                                "first", None)
 
 
 def test_tag_ids_must_be_live_tags_of_the_scope_or_system_tags(repo):

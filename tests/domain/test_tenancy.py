@@ -13,7 +13,7 @@ DIRECTORY = Directory.load(DEFAULT_FIXTURES / "tenants.json")
 
 def test_permissions_are_the_union_of_the_roles():
     both = Credential("c", "s", "tenant-acme", "service-acme-prod", ("admin", "read_only"))
-    assert DIRECTORY.principal_for(both).permissions == {"read", "write"}
+    assert DIRECTORY.principal_for(both).permissions == {"read", "write", "read_secrets"}
     assert DIRECTORY.principal_for(Credential("c", "s", "tenant-acme", "service-acme-prod", ("nope",))).permissions \
         == frozenset()
 

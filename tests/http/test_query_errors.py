@@ -26,7 +26,7 @@ def test_a_value_outside_the_choices_is_422_listing_them(api):
     assert response.status_code == 422
     [problem] = response.json()["detail"]
     assert problem["loc"] == ["query", "tag_type"] and problem["type"] == "enum"
-    assert problem["msg"].startswith("Input should be 'sources', 'destinations'")
+    assert problem["msg"].startswith("Input should be 'environment', 'general', 'sources', 'destinations'")
 
 
 def test_a_missing_required_id_is_422(api):
