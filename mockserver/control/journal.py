@@ -10,7 +10,8 @@ import json
 import re
 import threading
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any, Iterable
@@ -43,11 +44,9 @@ class Masker:
         return value
 
     def body(self, raw: bytes, content_type: str) -> Any:
-        """A body as kept in the journal: JSON parsed and masked, other text as is (or a note)."""
+        """A body as the journal shows it: JSON parsed and masked, other text as is."""
         if not raw:
             return None
-        if len(raw) > BODY_LIMIT:
-            return f"<{len(raw)} bytes, not kept>"
         text = raw.decode("utf-8", errors="replace")
         if "json" in content_type or text.lstrip()[:1] in ("{", "["):
             try:
@@ -71,10 +70,22 @@ class Entry:
     status: int | None  # None: the connection was dropped
     duration_ms: float
     request_headers: dict[str, str]
-    request_body: Any
+    request_raw: bytes
+    request_type: str
     response_headers: dict[str, str]
-    response_body: Any
+    response_raw: bytes
+    response_type: str
     fault: str | None
+    masker: Masker = field(compare=False, repr=False)
+
+    # Bodies are parsed and masked when the journal is read, not on every request it records.
+    @cached_property
+    def request_body(self) -> Any:
+        return self.masker.body(self.request_raw, self.request_type)
+
+    @cached_property
+    def response_body(self) -> Any:
+        return self.masker.body(self.response_raw, self.response_type)
 
     def public(self) -> dict:
         return {
@@ -116,9 +127,13 @@ class Journal:
         self._lock = threading.Lock()
 
     def record(self, **facts: Any) -> None:
+        for part in ("request", "response"):  # what is not kept is not held until the journal is read
+            raw = facts[f"{part}_raw"]
+            if len(raw) > BODY_LIMIT:
+                facts[f"{part}_raw"], facts[f"{part}_type"] = f"<{len(raw)} bytes, not kept>".encode(), "text/plain"
         with self._lock:
             self._seq += 1
-            self._entries.append(Entry(seq=self._seq, **facts))
+            self._entries.append(Entry(seq=self._seq, masker=self.masker, **facts))
 
     def select(self, filters: Filters = Filters()) -> list[Entry]:
         with self._lock:

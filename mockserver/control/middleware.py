@@ -166,9 +166,11 @@ class JournalMiddleware:
             status=response["status"] if response["complete"] else None,
             duration_ms=round((time.perf_counter() - started) * 1000, 3),
             request_headers=_masked_headers(request_headers),
-            request_body=journal.masker.body(body, request_headers.get("content-type", "")),
+            request_raw=body,
+            request_type=request_headers.get("content-type", ""),
             response_headers=_masked_headers(response_headers),
-            response_body=journal.masker.body(b"".join(response["chunks"]), response_headers.get("content-type", "")),
+            response_raw=b"".join(response["chunks"]),
+            response_type=response_headers.get("content-type", ""),
             fault=scope.get("state", {}).get(FAULT_KEY),
         )
 
