@@ -169,14 +169,11 @@ def check_params(request: Request, query: Iterable[Any], path_params: dict[str, 
     ``query`` holds ``routing.Param``s; only an authenticated caller learns about
     its parameters (``guard``'s 401 comes first, as with FastAPI's auth dependencies).
     """
-    for name, schema in path_params.items():
-        value = request.path_params.get(name)
-        # Only ids: an unknown action or version is the domain's 400/404, as on the backend.
-        if value is not None and schema.get("pattern") == OBJECT_ID_PATTERN and not OBJECT_ID_RE.fullmatch(value):
-            if guard is not None:
-                guard(request)
-            raise NotFound()  # the reference: a malformed id is an entity that does not exist
     try:
+        for name, schema in path_params.items():
+            # Only ids: an unknown action or version is the domain's 400/404, as on the backend.
+            if name in request.path_params and schema.get("pattern") == OBJECT_ID_PATTERN:
+                path_id(request, name)
         for param in query:
             schema = param.schema
             if param.required and param.name not in request.query_params:
@@ -189,7 +186,7 @@ def check_params(request: Request, query: Iterable[Any], path_params: dict[str, 
                 query_choice(request, param.name, tuple(schema["enum"]))
             elif schema.get("pattern") == OBJECT_ID_PATTERN and param.name in request.query_params:
                 query_id(request, param.name)
-    except Unprocessable:
+    except (Unprocessable, NotFound):
         if guard is not None:
             guard(request)
         raise
