@@ -97,3 +97,29 @@ def test_the_object_id_counter_counts_up_by_one_and_wraps_at_three_bytes(monkeyp
     monkeypatch.setattr(records, "_counter", 0xFFFFFE)
     first, second = records.new_id(), records.new_id()
     assert (first[-6:], second[-6:]) == ("ffffff", "000000") and len(second) == 24
+
+
+def test_a_listing_holds_the_callers_live_records_and_those_in_a_delete_grace_oldest_first():
+    repo = Repository(":memory:")
+    rows = [  # live records are stored with deleted=False, as the services write them
+        record(id="a" * 24, deleted=False),
+        records.mark_deleted(record(id="d" * 24), now=100.0, grace=10.0),
+        record(id="b" * 24, deleted=False),
+        records.mark_deleted(record(id="e" * 24), now=100.0, grace=1.0),  # a grace of one second still counts
+        records.mark_deleted(record(id="f" * 24), now=100.0, grace=0.0),  # gone at once
+        record(id="9" * 24, service="service-acme-staging", deleted=False),
+        record(id="c" * 24, deleted=False),
+    ]
+    for row in rows:
+        repo.insert("sources", row)
+
+    def ids(now, start=0, stop=None, match=None):
+        total, page = records.select_visible(repo, "sources", ACME_PROD, now, start, stop, match)
+        return total, [r["id"][0] for r in page]
+
+    assert ids(100.5) == (5, ["a", "d", "b", "e", "c"])
+    assert ids(100.5, 1, 3) == (5, ["d", "b"])
+    assert ids(100.5, 1, 3, match=lambda r: r["id"] != "d" * 24) == (4, ["b", "e"])
+    assert ids(105.0) == (4, ["a", "d", "b", "c"])
+    assert ids(200.0) == (3, ["a", "b", "c"])
+    assert ids(200.0, 1, 2) == (3, ["b"])

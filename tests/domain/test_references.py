@@ -65,3 +65,17 @@ def test_tag_ids_must_be_live_tags_of_the_scope_or_system_tags(repo):
     with pytest.raises(BadRequest) as err:
         references.check_tag_ids(repo, ACME, ["mine", "theirs", "dropped", "nope"])
     assert err.value.detail == "Tag not found: theirs, dropped, nope"
+
+
+def test_a_topic_is_held_only_by_live_pipelines_reading_it_from_its_own_source(repo):
+    topic = {"id": "t" * 24, "entity_id": "src", "name": "source_src.public.orders"}
+    repo.insert("pipelines", {"id": "p9", "name": "other-source", **SCOPE, "source": {"id": "src2",
+                              "topics": ["source_src.public.orders", "public.orders", "t" * 24]}})
+    references.ensure_topic_unused(repo, ACME, topic)  # another source's pipeline, though it names the topic
+    for named in ("source_src.public.orders", "public.orders", "t" * 24):
+        repo.insert("pipelines", {"id": f"reads-{named}", "name": f"reads {named}", **SCOPE,
+                                  "source": {"id": "src", "topics": ["public.other", named]}})
+    with pytest.raises(Conflict) as err:
+        references.ensure_topic_unused(repo, ACME, topic)
+    assert err.value.detail == ("Cannot delete: it is used by pipeline 'reads source_src.public.orders', "
+                                "'reads public.orders', 'reads " + "t" * 24 + "'")
