@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from starlette.requests import Request
+
+from mockserver.domain.records import Page
+from mockserver.errors import Unprocessable
+from mockserver.http.common import query_page
+from tests.http.test_transforms import created
 
 
 def issue(name: str, msg: str, kind: str) -> dict:
@@ -33,3 +39,22 @@ def test_a_missing_required_id_is_422(api):
     response = api.delete("/transforms")
     assert response.status_code == 422
     assert response.json() == issue("id", "Field required", "missing")
+
+
+def test_an_id_in_the_query_must_be_an_object_id(api):
+    response = api.delete("/transforms?id=nope")
+    assert response.status_code == 422
+    assert response.json() == issue("id", "Input should be a 24-character hex ObjectId", "string_pattern_mismatch")
+    tid = created(api)["id"]
+    deleted = api.delete(f"/transforms?id={tid}")
+    assert deleted.status_code == 200 and deleted.json()["id"] == tid
+
+
+def test_query_page_bounds_the_page_size_by_itself():
+    # Routes declare the same bound (routing.PAGE_SIZE) and check it first; a route that omits it stays bounded.
+    request = Request({"type": "http", "query_string": b"page=2&page_size=101", "headers": []})
+    with pytest.raises(Unprocessable) as err:
+        query_page(request)
+    assert err.value.detail == issue("page_size", "Input should be less than or equal to 100", "less_than_equal")["detail"]
+    assert query_page(Request({"type": "http", "query_string": b"page=2&page_size=100", "headers": []})) \
+        == Page(2, 100)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from starlette.requests import Request
 
 from mockserver.domain.secrets import MASK
+from mockserver.http.common import show_secrets
 from tests.conftest import PG_SOURCE_CONFIG
 
 
@@ -99,3 +101,8 @@ def test_read_only_credentials_read_secrets_masked_whatever_they_ask(api):
         assert view["config"]["database.password"] == MASK
     admin = api.get(f"/sources/{created['id']}?secret_returned=true").json()["result"][0]
     assert admin["config"]["database.password"] == "secret123"
+
+
+def test_secret_returned_shows_nothing_on_a_request_nobody_authenticated():
+    request = Request({"type": "http", "query_string": b"secret_returned=true", "headers": []})
+    assert show_secrets(request) is False
