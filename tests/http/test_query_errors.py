@@ -1,13 +1,17 @@
-"""A malformed query parameter: 422 with FastAPI's list of issues, exactly."""
+"""Request parsing (mockserver.http.common): a malformed query parameter is 422 with FastAPI's list of
+issues, exactly; a body that is not JSON, or holds NaN, is refused and nothing is stored."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from starlette.requests import Request
 
 from mockserver.domain.records import Page
 from mockserver.errors import Unprocessable
-from mockserver.http.common import query_page
+from mockserver.http.common import query_id, query_page, respond
+from tests.http.test_backend_answers import pg_body
 from tests.http.test_transforms import created
 
 
@@ -50,11 +54,70 @@ def test_an_id_in_the_query_must_be_an_object_id(api):
     assert deleted.status_code == 200 and deleted.json()["id"] == tid
 
 
+
+# ---- bodies ---------------------------------------------------------------------
+
+@pytest.mark.parametrize("value,where", [
+    ("NaN", "x"), ("Infinity", "x"), ("-Infinity", "x"), ("1e999", "x"), ("[1, NaN]", "x.1"), ('{"y": [NaN]}', "x.y.0"),
+])
+def test_non_finite_numbers_are_400_naming_where_and_never_stored(api, value, where):
+    raw = json.dumps(pg_body()).replace('"database.dbname": "mydb"', f'"database.dbname": "mydb", "x": {value}')
+    response = api.post("/sources", content=raw, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400
+    assert response.json()["detail"] == f"Invalid number at body.config.{where}: NaN and infinities are not JSON"
+    assert api.get("/sources").json()["total"] == 0
+
+
+@pytest.mark.parametrize("content_type,content", [
+    ("text/plain", json.dumps({"name": "t", "type": ["sources"]})),
+    ("application/x-www-form-urlencoded", "name=t&type=sources"),
+])
+def test_a_body_that_is_not_json_is_422_as_fastapi_answers(api, content_type, content):
+    response = api.post("/tags", content=content, headers={"Content-Type": content_type})
+    assert response.status_code == 422
+    assert response.json()["detail"] == [{"loc": ["body"], "type": "model_attributes_type",
+                                          "msg": "Input should be a valid dictionary or object to extract fields from"}]
+    assert "t" not in [t["name"] for t in api.get("/tags").json()["tags"]]
+
+
+@pytest.mark.parametrize("headers", [{"Content-Type": "application/json; charset=utf-8"},
+                                     {"Content-Type": "application/merge-patch+json"}, {}])
+def test_a_json_body_is_read_with_a_json_content_type_or_none(api, headers):
+    response = api.post("/tags", content=json.dumps({"name": "t", "type": ["sources"]}), headers=headers)
+    assert response.status_code == 200, response.text
+    assert "t" in [t["name"] for t in api.get("/tags").json()["tags"]]
+
+
+def test_an_empty_body_is_a_missing_body(api):
+    response = api.post("/tags", content=b"", headers={"Content-Type": "application/json"})
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["body"]
+    assert "t" not in [t["name"] for t in api.get("/tags").json()["tags"]]
+
+
+# ---- the helpers, where no route reaches a branch ---------------------------------
+
+def request(query: bytes) -> Request:
+    return Request({"type": "http", "query_string": query, "headers": []})
+
+
+def test_query_id_names_a_missing_id():
+    # Routes answer a missing required id in check_params, before query_id runs.
+    with pytest.raises(Unprocessable) as err:
+        query_id(request(b""))
+    assert err.value.detail == issue("id", "Field required", "missing")["detail"]
+    assert query_id(request(b"id=" + b"a" * 24)) == "a" * 24
+
+
+def test_respond_answers_with_the_status_given():
+    response = respond(None, {"created": 1}, status=201)
+    assert response.status_code == 201 and json.loads(response.body) == {"created": 1}
+
+
 def test_query_page_bounds_the_page_size_by_itself():
     # Routes declare the same bound (routing.PAGE_SIZE) and check it first; a route that omits it stays bounded.
-    request = Request({"type": "http", "query_string": b"page=2&page_size=101", "headers": []})
     with pytest.raises(Unprocessable) as err:
-        query_page(request)
+        query_page(request(b"page=2&page_size=101"))
     assert err.value.detail == issue("page_size", "Input should be less than or equal to 100", "less_than_equal")["detail"]
-    assert query_page(Request({"type": "http", "query_string": b"page=2&page_size=100", "headers": []})) \
-        == Page(2, 100)
+    assert query_page(request(b"page=2&page_size=100")) == Page(2, 100)
