@@ -116,3 +116,10 @@ def test_issuing_a_token_forgets_the_ones_expired_by_then():
     with pytest.raises(Unauthorized) as err:
         service.resolve(f"Bearer {first}")
     assert err.value.detail == "Invalid or revoked token"
+
+
+def test_an_issued_token_comes_with_a_refresh_token_of_its_own():
+    service, _, _ = tokens()
+    public = service.issue("mock-client", "mock-secret").public()
+    assert isinstance(public["refreshToken"], str) and len(public["refreshToken"]) >= 43
+    assert public["refreshToken"] != public["accessToken"]

@@ -11,6 +11,7 @@ from starlette.requests import Request
 from mockserver.domain.records import Page
 from mockserver.errors import Unprocessable
 from mockserver.http.common import query_id, query_page, respond
+from tests.conftest import make_source
 from tests.http.test_backend_answers import pg_body
 from tests.http.test_transforms import created
 
@@ -54,6 +55,19 @@ def test_an_id_in_the_query_must_be_an_object_id(api):
     assert deleted.status_code == 200 and deleted.json()["id"] == tid
 
 
+
+
+def test_a_malformed_path_id_is_404_before_a_malformed_query_is_looked_at(api):
+    response = api.get("/sources/nope?secret_returned=maybe")
+    assert (response.status_code, response.json()) == (404, {"detail": "Entity not found"})
+
+
+def test_a_malformed_flag_refuses_a_delete_before_it_has_any_effect(api):
+    source_id = make_source(api)["id"]
+    response = api.delete(f"/sources/{source_id}?wait=maybe")
+    assert response.status_code == 422
+    assert response.json() == issue("wait", "Input should be a valid boolean", "bool_parsing")
+    assert api.get(f"/sources/{source_id}").json()["total"] == 1
 
 # ---- bodies ---------------------------------------------------------------------
 
