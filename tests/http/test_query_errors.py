@@ -69,6 +69,13 @@ def test_a_malformed_flag_refuses_a_delete_before_it_has_any_effect(api):
     assert response.json() == issue("wait", "Input should be a valid boolean", "bool_parsing")
     assert api.get(f"/sources/{source_id}").json()["total"] == 1
 
+
+def test_a_malformed_flag_refuses_a_create_before_anything_is_stored(api):
+    response = api.post("/sources?secret_returned=maybe", json=pg_body())
+    assert response.status_code == 422
+    assert response.json() == issue("secret_returned", "Input should be a valid boolean", "bool_parsing")
+    assert api.get("/sources").json()["total"] == 0
+
 # ---- bodies ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("value,where", [
