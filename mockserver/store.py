@@ -123,7 +123,12 @@ def storage_error(exc: OSError) -> StorageFailed:
 
 
 class _Lock:
-    """The OS lock that makes a database one server's: ``<db>.lock`` holds the holder's pid."""
+    """The OS lock that makes a database one server's.
+
+    ``<db>.lock`` holds the holder's pid and, once it has compacted, the stamp of
+    the snapshot it wrote: a later server that finds that snapshot unchanged need
+    not check its records again.
+    """
 
     def __init__(self, db: Path) -> None:
         self.path = db.with_name(db.name + ".lock")
@@ -131,15 +136,31 @@ class _Lock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            holder = os.pread(self.fd, 32, 0).decode(errors="replace").split("\n")[0].strip() or "unknown"
             os.close(self.fd)
             raise StartupError(f"{db} is in use by another streamkap-mock server (pid {holder}); "
                                "stop it or give this one another --db") from None
+        previous = os.pread(self.fd, 256, 0).decode(errors="replace").split("\n")
+        self.snapshot_stamp = previous[1] if len(previous) > 1 else ""
+        self.stamp_snapshot(self.snapshot_stamp)  # the snapshot is still the one stamped until compaction
+
+    def stamp_snapshot(self, stamp: str) -> None:
+        """Record the snapshot just written (not fsync'd: a lost stamp only means a full check next time)."""
+        self.snapshot_stamp = stamp
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n{stamp}\n".encode(), 0)
 
     def release(self) -> None:
         os.close(self.fd)  # closing the descriptor releases the lock
+
+
+def _stamp(path: Path) -> str:
+    """What changes whenever a file is rewritten or edited."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return ""
+    return f"{status.st_size} {status.st_mtime_ns} {status.st_ino}"
 
 
 class Repository:
@@ -179,6 +200,9 @@ class Repository:
         self._closed = False
         self._os_lock: _Lock | None = None
         self._journal_fd = -1
+        # What start-up must check: every record, or (the snapshot being this store's own) the journal's.
+        self._vouched = True
+        self._replayed: dict[str, set[str]] = {}
         if self._path is not None:
             self._open()
         self._db = TinyDB(self._doc, storage=_Document)
@@ -207,6 +231,7 @@ class Repository:
             # Temporary files of a crashed writer; only the lock holder may remove them.
             for stale in path.parent.glob(f"{path.name}*.tmp"):
                 stale.unlink(missing_ok=True)
+            self._vouched = _stamp(path) in ("", self._os_lock.snapshot_stamp)
             self._install(self._load_snapshot())
             self._replay()
             self._journal_fd = self.disk.open_append(self._journal_path)
@@ -267,8 +292,11 @@ class Repository:
     def _apply_entry(self, entry: dict) -> None:
         if "reset" in entry:
             self._install(entry["reset"])
+            for table, rows in entry["reset"].items():
+                self._replayed.setdefault(table, set()).update(rows)
         for table, key, record in entry.get("put", ()):
             self._put(table, str(key), record)
+            self._replayed.setdefault(table, set()).add(str(key))
 
     def _install(self, data: dict) -> None:
         """Make ``data`` the whole state, rebuilding the id lookups (indexes are rebuilt on use)."""
@@ -515,6 +543,8 @@ class Repository:
                 tables = {t: dict(rows) for t, rows in self._doc.items()}
                 mark = self._journal_size
             self.disk.replace_file(self._path, self._snapshot_chunks(tables))
+            if self._os_lock is not None:
+                self._os_lock.stamp_snapshot(_stamp(self._path))
             with self._lock, self._fsync_lock:
                 tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
                 self.disk.replace_file(self._journal_path, [tail])
@@ -605,6 +635,26 @@ class Repository:
                     if found:
                         return bytes(found.group(1))
         return None
+
+    def unvouched(self, table: str) -> Iterator[Record]:
+        """At start-up, the loaded records of ``table`` this store cannot vouch for (not copies).
+
+        Those are all of them, unless the snapshot is the one this store last wrote,
+        unchanged since (see ``_Lock``); then only those the journal replayed.
+        """
+        rows = self._doc.get(table, {})
+        if not self._vouched:
+            yield from rows.values()
+            return
+        for key in self._replayed.get(table, ()):
+            if key in rows:
+                yield rows[key]
+
+    def vouch(self) -> None:
+        """Every record start-up loaded was checked: vouch for this snapshot at the next start-up too."""
+        if self._os_lock is not None and not self._vouched:
+            self._os_lock.stamp_snapshot(_stamp(self._path))
+            self._vouched = True
 
     def count(self, table: str, where: Where | None = None) -> int:
         with self._lock:

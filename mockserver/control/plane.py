@@ -40,9 +40,10 @@ class ControlPlane:
         self.clock = clock
         self._started = time.monotonic()
         self.faults = FaultBook()
-        secret_keys = {key for kind in ("sources", "destinations", "transforms")
-                       for plugin in backend.plugins.all(kind) for key in plugin.secret_keys()}
-        self.journal = Journal(self.settings.journal_size, Masker(secret_keys))
+        plugins = backend.plugins
+        self.journal = Journal(self.settings.journal_size, Masker(lambda: (
+            key for kind in ("sources", "destinations", "transforms")
+            for plugin in plugins.all(kind) for key in plugin.secret_keys())))
         self.snapshots = SnapshotStore.beside(None if self.settings.in_memory else self.settings.db)
         self.seeder = Seeder(backend)
         self.seed: Seed | None = None
