@@ -13,8 +13,7 @@ every acknowledged create is still there after a restart.
 
 ``scale`` fills a database with N sources (copies of one made through the API),
 then prints start-up time (on that file, then on a restart), RSS, file size and
-sequential p50/p99 of get, list
-(middle page), post, put and delete.
+sequential p50/p99 of get, list (middle page), post, put and delete.
 
 Figures only: nothing here passes or fails. The machine's load changes them; say
 which machine and what else ran beside the figures you keep.
