@@ -6,17 +6,17 @@ import errno
 import os
 import socket
 import sys
-from importlib.metadata import version
 from pathlib import Path
 
 import click
 
+from mockserver import __version__
 from mockserver.errors import StartupError
 from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
-@click.version_option(package_name="streamkap-mock", prog_name="streamkap-mock")
+@click.version_option(__version__, prog_name="streamkap-mock")
 def main() -> None:
     """A local, stateful emulator of the Streamkap REST API."""
 
@@ -120,7 +120,7 @@ def _banner(app, host: str, port: int, db: str) -> str:
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else "[::1]" if host == "::" else (
         f"[{host}]" if ":" in host else host)
     url = f"http://{shown_host}:{port}"
-    lines = [f"streamkap-mock {version('streamkap-mock')} serving on {url}  (db: {db})",
+    lines = [f"streamkap-mock {__version__} serving on {url}  (db: {db})",
              f"  API docs: {url}/docs",
              "  Point the Terraform provider or a client at it (paste one line into your shell):"]
     for credential in app.state.backend.directory.fixture_credentials():

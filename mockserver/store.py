@@ -46,7 +46,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from mockserver.errors import StartupError, StorageFailed, StorageFull
-from mockserver.jsoncodec import deep_copy as _copy, dumps, loads
+from mockserver.jsoncodec import deep_copy as _copy, dumps, loads, needs_exact
 
 Record = dict[str, Any]
 # Field equalities: a field is a top-level name, or a path into nested objects (``("config", "slot.name")``).
@@ -125,9 +125,10 @@ def storage_error(exc: OSError) -> StorageFailed:
 class _Lock:
     """The OS lock that makes a database one server's.
 
-    ``<db>.lock`` holds the holder's pid and, once it has compacted, the stamp of
-    the snapshot it wrote: a later server that finds that snapshot unchanged need
-    not check its records again.
+    ``<db>.lock`` holds the holder's pid and the stamp of the last snapshot a server
+    wrote or checked: its identity (see ``_identity``) and whether it needs the
+    exact JSON parser. A later server that finds that snapshot unchanged need not
+    check its records again, nor scan it for the parser it needs.
     """
 
     def __init__(self, db: Path) -> None:
@@ -154,8 +155,8 @@ class _Lock:
         os.close(self.fd)  # closing the descriptor releases the lock
 
 
-def _stamp(path: Path) -> str:
-    """What changes whenever a file is rewritten or edited."""
+def _identity(path: Path) -> str:
+    """What changes whenever a file is rewritten or edited; "" if there is none."""
     try:
         status = path.stat()
     except FileNotFoundError:
@@ -203,6 +204,7 @@ class Repository:
         # What start-up must check: every record, or (the snapshot being this store's own) the journal's.
         self._vouched = True
         self._replayed: dict[str, set[str]] = {}
+        self._snapshot_exact: bool | None = None  # whether the snapshot needs the exact parser; None: unknown
         if self._path is not None:
             self._open()
         self._db = TinyDB(self._doc, storage=_Document)
@@ -231,30 +233,49 @@ class Repository:
             # Temporary files of a crashed writer; only the lock holder may remove them.
             for stale in path.parent.glob(f"{path.name}*.tmp"):
                 stale.unlink(missing_ok=True)
-            self._vouched = _stamp(path) in ("", self._os_lock.snapshot_stamp)
+            identity = _identity(path)
+            stamped, _, parser = self._os_lock.snapshot_stamp.rpartition(" ")
+            self._vouched = identity in ("", stamped)
+            if identity and identity == stamped:
+                self._snapshot_exact = parser == "exact"
             self._install(self._load_snapshot())
             self._replay()
             self._journal_fd = self.disk.open_append(self._journal_path)
+            if sum(map(len, self._doc.values())) > 10_000:
+                # A large store lives as long as the process: later collections skip it. Frozen
+                # before collections resume, or the first one would walk every object just made.
+                gc.freeze()
         except BaseException:
             self._os_lock.release()
             raise
         finally:
             if collecting:
                 gc.enable()
-        if sum(map(len, self._doc.values())) > 10_000:
-            gc.freeze()  # a large store lives as long as the process: later collections skip it
 
     def _load_snapshot(self) -> dict:
         path = self._path
         assert path is not None
-        raw = path.read_bytes() if path.exists() else b""
-        if not raw.strip():
-            return {}
         try:
-            data = loads(raw)
-        except ValueError as exc:  # bad JSON or bad UTF-8
-            raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
-        if not (isinstance(data, dict) and all(
+            handle = open(path, "rb")
+        except FileNotFoundError:
+            return {}
+        # Parsed from a mapping of the file, not a copy of it: a large snapshot is
+        # neither read into a buffer nor freed again (a second of a 450 MB start-up).
+        with handle:
+            if not os.fstat(handle.fileno()).st_size:
+                return {}
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                if re.match(rb"\s*\Z", mapped):
+                    return {}
+                if self._snapshot_exact is None:
+                    self._snapshot_exact = needs_exact(mapped)
+                try:
+                    data = loads(mapped, exact=self._snapshot_exact)
+                except ValueError as exc:  # bad JSON or bad UTF-8
+                    raise StartupError(f"{path} is not a readable database ({exc}); "
+                                       "fix it or move it away") from None
+        # A snapshot this store wrote or checked has this shape; any other is looked at whole.
+        if not self._vouched and not (isinstance(data, dict) and all(
                 isinstance(rows, dict) and all(isinstance(r, dict) and "id" in r for r in rows.values())
                 for rows in data.values())):
             raise StartupError(f"{path} is not a database (not an object of tables of records with ids); "
@@ -542,9 +563,9 @@ class Repository:
                     self._sync(self._written_seq)
                 tables = {t: dict(rows) for t, rows in self._doc.items()}
                 mark = self._journal_size
-            self.disk.replace_file(self._path, self._snapshot_chunks(tables))
-            if self._os_lock is not None:
-                self._os_lock.stamp_snapshot(_stamp(self._path))
+            exact: list[str] = []
+            self.disk.replace_file(self._path, self._snapshot_chunks(tables, exact))
+            self._stamp_snapshot(bool(exact))
             with self._lock, self._fsync_lock:
                 tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
                 self.disk.replace_file(self._journal_path, [tail])
@@ -555,15 +576,25 @@ class Repository:
                 self._synced_seq = self._written_seq
                 self._unsynced = []
 
-    def _snapshot_chunks(self, tables: dict[str, dict[str, Record]]) -> Iterator[bytes]:
-        """The TinyDB JSON document, record by record, so other threads run between the pieces."""
+    def _stamp_snapshot(self, exact: bool) -> None:
+        if self._os_lock is not None:
+            self._os_lock.stamp_snapshot(f"{_identity(self._path)} {'exact' if exact else 'orjson'}")
+
+    def _snapshot_chunks(self, tables: dict[str, dict[str, Record]], exact: list[str]) -> Iterator[bytes]:
+        """The TinyDB JSON document, record by record, so other threads run between the pieces.
+
+        Appends to ``exact`` the key of every record only the exact encoder could write.
+        """
         yield b"{"
         for t_number, (table, rows) in enumerate(tables.items()):
             yield (b"," if t_number else b"") + orjson.dumps(table) + b":{"
             for r_number, (key, record) in enumerate(rows.items()):
                 if self._shrink is not None:
                     record = self._shrink(record)
-                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + dumps(record)
+                encoded = dumps(record)
+                if encoded[:1] == b" ":
+                    exact.append(key)
+                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + encoded
             yield b"}"
         yield b"}"
 
@@ -652,8 +683,8 @@ class Repository:
 
     def vouch(self) -> None:
         """Every record start-up loaded was checked: vouch for this snapshot at the next start-up too."""
-        if self._os_lock is not None and not self._vouched:
-            self._os_lock.stamp_snapshot(_stamp(self._path))
+        if not self._vouched:
+            self._stamp_snapshot(bool(self._snapshot_exact))
             self._vouched = True
 
     def count(self, table: str, where: Where | None = None) -> int:

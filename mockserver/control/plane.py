@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from importlib import metadata
 from typing import Any
 
+from mockserver import __version__
 from mockserver.domain import credentials, kafka_users, topics, transforms
 from mockserver.domain import status as lifecycle
 from mockserver.domain.references import PIPELINES, TAGS
@@ -24,13 +24,6 @@ from mockserver.errors import BadRequest, NotFound, StartupError
 CONNECTOR_TABLES = ("sources", "destinations")
 # Every table the domain writes, as health reports them.
 TABLES = (*CONNECTOR_TABLES, transforms.TABLE, PIPELINES, topics.TABLE, TAGS, kafka_users.TABLE, credentials.TABLE)
-
-
-def _version() -> str:
-    try:
-        return metadata.version("streamkap-mock")
-    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        return "unknown"
 
 
 class ControlPlane:
@@ -61,7 +54,7 @@ class ControlPlane:
         repo, now = self.backend.repo, self.clock()
         return {
             "status": "ok",
-            "version": _version(),
+            "version": __version__,
             "uptime_seconds": round(time.monotonic() - self._started, 3),
             "storage": {"kind": "memory", "path": None} if self.settings.in_memory
             else {"kind": "file", "path": self.settings.db},

@@ -19,9 +19,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import ConfigDict, Field, ValidationError, model_validator
 
 from mockserver.errors import BadRequest
+from mockserver.models.base import Model
 
 from .resolvers import RESOLVERS, ResolverContext
 
@@ -41,7 +42,7 @@ CONTROL_TYPES = {
 
 # ---------------------------------------------------------------- file format
 
-class _Strict(BaseModel):
+class _Strict(Model):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 

@@ -14,10 +14,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from mockserver.errors import StartupError
+from mockserver.models.base import Model
 from mockserver.store import Repository
 
 
-class _Stored(BaseModel):
+class _Stored(Model):
     model_config = ConfigDict(extra="allow", strict=True)
 
     id: str
@@ -29,7 +30,7 @@ class _Owned(_Stored):
     service_id: str
 
 
-class _Status(BaseModel):
+class _Status(Model):
     model_config = ConfigDict(extra="allow")
 
     status: str
@@ -64,7 +65,7 @@ class StoredTransform(_Owned):
     secret_keys: list[str] = []
 
 
-class _Ref(BaseModel):
+class _Ref(Model):
     model_config = ConfigDict(extra="allow")
 
     id: str

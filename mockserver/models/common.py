@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BeforeValidator, ConfigDict, Field
+
+from mockserver.models.base import Model
 
 T = TypeVar("T")
 
@@ -16,7 +18,7 @@ OBJECT_ID_PATTERN = r"^[0-9a-f]{24}$"
 EntityOrigin = Literal["terraform", "ui", "api"]
 
 
-class Body(BaseModel):
+class Body(Model):
     # Unknown top-level keys are ignored, as the real backend (FastAPI) does.
     model_config = ConfigDict(extra="ignore", strict=True)
 
@@ -34,21 +36,21 @@ PositiveJsonInt = Annotated[int, Field(ge=1), BeforeValidator(_integral)]
 
 # ---- errors -----------------------------------------------------------------
 
-class ErrorBody(BaseModel):
+class ErrorBody(Model):
     detail: str
 
 
-class ValidationIssue(BaseModel):
+class ValidationIssue(Model):
     loc: list[str | int]
     msg: str
     type: str
 
 
-class ValidationErrorBody(BaseModel):
+class ValidationErrorBody(Model):
     detail: list[ValidationIssue]
 
 
-class Envelope(BaseModel, Generic[T]):
+class Envelope(Model, Generic[T]):
     total: int
     page_size: int
     page: int
