@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import os
 import socket
 import sys
@@ -88,9 +89,29 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     # Writes run on their own thread: a 1 ms switch interval (not 5) lets a read on the
     # server's loop through sooner while one runs.
     sys.setswitchinterval(0.001)
+    _short_collections()
     config = uvicorn.Config(app, log_config=logging_config(log_format, log_level), log_level=log_level,
                             access_log=False)  # the mock's own access log has one line per request
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _short_collections() -> None:
+    """Keep the cycle collector's pauses short in a process that holds a growing store.
+
+    A full collection walks every object alive; with the store's records among
+    them it stopped every request for 50-300 ms about once a second under a
+    write load (and found nothing: stored records hold no cycles). So what is alive
+    after start-up, and what survives each full collection, is frozen: the next one
+    walks only what was made since. Freezing right after a full collection leaves no
+    garbage cycle behind, so nothing leaks.
+    """
+    gc.freeze()
+
+    def freeze_survivors(phase: str, info: dict) -> None:
+        if phase == "stop" and info["generation"] == 2:
+            gc.freeze()
+
+    gc.callbacks.append(freeze_survivors)
 
 
 def _bind(host: str, port: int) -> socket.socket:
