@@ -63,6 +63,13 @@ def _key_of(value: Any) -> Any:
     return dumps(value) if isinstance(value, (list, dict)) else value
 
 
+def _nested(record: Record, path: tuple[str, ...]) -> Any:
+    value: Any = record
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
 class Disk:
     """Every file operation the store makes; a test swaps in one that fails (disk full, I/O error)."""
 
@@ -361,21 +368,17 @@ class Repository:
     def _index_key(record: Record | None, fields: tuple[Field, ...]) -> tuple | None:
         if record is None:
             return None
-        values = []
-        for field in fields:
-            value: Any = record
-            for part in (field,) if isinstance(field, str) else field:
-                value = value.get(part) if isinstance(value, dict) else None
-            values.append(_key_of(value))
-        return tuple(values)
+        return tuple([_key_of(record.get(field) if isinstance(field, str) else _nested(record, field))
+                      for field in fields])
 
     def _index(self, table: str, fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
         indexes = self._indexes.setdefault(table, {})
         buckets = indexes.get(fields)
         if buckets is None:
             buckets = {}
-            for key, record in self._doc.get(table, {}).items():
-                buckets.setdefault(self._index_key(record, fields), []).append(int(key))
+            rows = self._doc.get(table, {})
+            for number, value in zip(map(int, rows), [self._index_key(r, fields) for r in rows.values()]):
+                buckets.setdefault(value, []).append(number)
             for bucket in buckets.values():
                 bucket.sort()
             indexes[fields] = buckets
