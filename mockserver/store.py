@@ -132,10 +132,11 @@ def storage_error(exc: OSError) -> StorageFailed:
 class _Lock:
     """The OS lock that makes a database one server's.
 
-    ``<db>.lock`` holds the holder's pid and the stamp of the last snapshot a server
+    ``<db>.lock`` holds the holder's pid; the stamp of the last snapshot a server
     wrote or checked: its identity (see ``_identity``) and whether it needs the
-    exact JSON parser. A later server that finds that snapshot unchanged need not
-    check its records again, nor scan it for the parser it needs.
+    exact JSON parser; and the indexes the last server used. A later server that
+    finds that snapshot unchanged need not check its records again, nor scan it for
+    the parser it needs; and it builds those indexes before they are asked for.
     """
 
     def __init__(self, db: Path) -> None:
@@ -148,15 +149,26 @@ class _Lock:
             os.close(self.fd)
             raise StartupError(f"{db} is in use by another streamkap-mock server (pid {holder}); "
                                "stop it or give this one another --db") from None
-        previous = os.pread(self.fd, 256, 0).decode(errors="replace").split("\n")
+        previous = os.pread(self.fd, 1 << 16, 0).decode(errors="replace").split("\n")
         self.snapshot_stamp = previous[1] if len(previous) > 1 else ""
-        self.stamp_snapshot(self.snapshot_stamp)  # the snapshot is still the one stamped until compaction
+        self.indexes: list[tuple[str, tuple[Field, ...]]] = []
+        with contextlib.suppress(ValueError, TypeError, IndexError):  # none, or another version's: none
+            self.indexes = [(table, tuple(tuple(f) if isinstance(f, list) else f for f in fields))
+                            for table, fields in loads(previous[2].encode())]
+        self._write()  # the snapshot is still the one stamped until compaction
 
     def stamp_snapshot(self, stamp: str) -> None:
         """Record the snapshot just written (not fsync'd: a lost stamp only means a full check next time)."""
         self.snapshot_stamp = stamp
+        self._write()
+
+    def remember_indexes(self, indexes: list[tuple[str, tuple[Field, ...]]]) -> None:
+        self.indexes = indexes
+        self._write()
+
+    def _write(self) -> None:
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n{stamp}\n".encode(), 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n{self.snapshot_stamp}\n".encode() + dumps(self.indexes) + b"\n", 0)
 
     def release(self) -> None:
         os.close(self.fd)  # closing the descriptor releases the lock
@@ -189,6 +201,9 @@ class Repository:
         self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
         self._next: dict[str, int] = {}
         self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
+        # An index being built off the lock: its table, and the keys written since its copy was taken.
+        self._warming: tuple[str, set[str]] | None = None
+        self._generation = 0  # a whole new state (reset, restore): an index built from the old one is void
         # The open transaction: undo entries, and the records to journal (by (table, doc_id)).
         self._depth = 0
         self._undo: list[tuple[str, str, Record | None]] = []
@@ -216,9 +231,14 @@ class Repository:
             self._open()
         self._db = TinyDB(self._doc, storage=_Document)
         self._compactor: threading.Thread | None = None
+        self._indexer: threading.Thread | None = None
         if self._path is not None:
             self._compactor = threading.Thread(target=self._compact_loop, name="store-compactor", daemon=True)
             self._compactor.start()
+            if self._os_lock is not None and self._os_lock.indexes:
+                self._indexer = threading.Thread(target=self._warm, args=(self._os_lock.indexes,),
+                                                 name="store-indexer", daemon=True)
+                self._indexer.start()
 
     # ---- start-up ------------------------------------------------------------
 
@@ -333,6 +353,7 @@ class Repository:
         self._ids = {t: {r["id"]: k for k, r in rows.items()} for t, rows in data.items()}
         self._next = {t: max(map(int, rows), default=0) + 1 for t, rows in data.items()}
         self._indexes = {}
+        self._generation += 1
 
     # ---- the in-memory state -------------------------------------------------
 
@@ -349,20 +370,24 @@ class Repository:
             rows[key] = record
             ids[record["id"]] = key
             self._next[table] = max(self._next.get(table, 1), int(key) + 1)
+        if self._warming is not None and self._warming[0] == table:
+            self._warming[1].add(key)
         for fields, buckets in self._indexes.get(table, {}).items():
-            before = self._index_key(old, fields)
-            after = self._index_key(record, fields)
-            if before == after:
-                continue
-            number = int(key)
-            if before is not None:
-                bucket = buckets[before]
-                del bucket[bisect.bisect_left(bucket, number)]
-                if not bucket:
-                    del buckets[before]
-            if after is not None:
-                bisect.insort(buckets.setdefault(after, []), number)
+            self._move(buckets, int(key), self._index_key(old, fields), self._index_key(record, fields))
         return old
+
+    @staticmethod
+    def _move(buckets: dict[tuple, list[int]], number: int, before: tuple | None, after: tuple | None) -> None:
+        """Move doc id ``number`` from the bucket of ``before`` to that of ``after`` (None: no bucket)."""
+        if before == after:
+            return
+        if before is not None:
+            bucket = buckets[before]
+            del bucket[bisect.bisect_left(bucket, number)]
+            if not bucket:
+                del buckets[before]
+        if after is not None:
+            bisect.insort(buckets.setdefault(after, []), number)
 
     @staticmethod
     def _index_key(record: Record | None, fields: tuple[Field, ...]) -> tuple | None:
@@ -375,14 +400,41 @@ class Repository:
         indexes = self._indexes.setdefault(table, {})
         buckets = indexes.get(fields)
         if buckets is None:
-            buckets = {}
-            rows = self._doc.get(table, {})
-            for number, value in zip(map(int, rows), [self._index_key(r, fields) for r in rows.values()]):
-                buckets.setdefault(value, []).append(number)
-            for bucket in buckets.values():
-                bucket.sort()
-            indexes[fields] = buckets
+            buckets = indexes[fields] = self._buckets(self._doc.get(table, {}), fields)
         return buckets
+
+    @classmethod
+    def _buckets(cls, rows: dict[str, Record], fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
+        buckets: dict[tuple, list[int]] = {}
+        for number, value in zip(map(int, rows), [cls._index_key(r, fields) for r in rows.values()]):
+            buckets.setdefault(value, []).append(number)
+        for bucket in buckets.values():
+            bucket.sort()
+        return buckets
+
+    def _warm(self, indexes: list[tuple[str, tuple[Field, ...]]]) -> None:
+        """Build the indexes the last server used, each off the lock, so no request waits for a build.
+
+        Each is built from a copy of its table's rows; the writes made meanwhile are
+        then applied to it under the lock. One a request needed first is kept.
+        """
+        for table, fields in indexes:
+            with self._lock:
+                if self._closed or fields in self._indexes.get(table, {}):
+                    continue
+                rows, generation = dict(self._doc.get(table, {})), self._generation
+                self._warming = (table, set())
+            buckets = self._buckets(rows, fields)
+            with self._lock:
+                assert self._warming is not None
+                changed, self._warming = self._warming[1], None
+                if generation != self._generation or fields in self._indexes.get(table, {}):
+                    continue
+                current = self._doc.get(table, {})
+                for key in changed:
+                    self._move(buckets, int(key), self._index_key(rows.get(key), fields),
+                               self._index_key(current.get(key), fields))
+                self._indexes.setdefault(table, {})[fields] = buckets
 
     def _candidates(self, table: str, where: Where | list[Where] | None) -> Iterable[Record]:
         rows = self._doc.get(table, {})
@@ -724,6 +776,8 @@ class Repository:
             with self._wake:
                 self._wake.notify()
             self._compactor.join()
+        if self._indexer is not None:
+            self._indexer.join()
         if self._path is None:
             return
         try:
@@ -734,6 +788,7 @@ class Repository:
         finally:
             os.close(self._journal_fd)
             if self._os_lock is not None:
+                self._os_lock.remember_indexes([(t, fields) for t, built in self._indexes.items() for fields in built])
                 self._os_lock.release()
 
 
