@@ -91,7 +91,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     sys.setswitchinterval(0.001)
     _short_collections()
     config = uvicorn.Config(app, log_config=logging_config(log_format, log_level), log_level=log_level,
-                            access_log=False)  # the mock's own access log has one line per request
+                            access_log=False,  # the mock's own access log has one line per request
+                            ws="none")  # the API has no websocket: importing a websocket stack slowed start-up
     uvicorn.Server(config).run(sockets=[sock])
 
 
