@@ -9,7 +9,7 @@ from typing_extensions import NotRequired, TypedDict
 from pydantic import Field
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, EntityOrigin, JsonInt
+from mockserver.models.common import Body, EntityOrigin, Envelope, JsonInt
 
 
 class ConnectorRequest(Body):
@@ -88,3 +88,7 @@ class BriefList(Model):
 
 class ConnectorTypeList(Model):
     result: list[ConnectorType]
+
+
+class ConnectorEnvelope(Envelope):
+    result: list[ConnectorEntity]

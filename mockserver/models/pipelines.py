@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, EntityOrigin
+from mockserver.models.common import Body, EntityOrigin, Envelope
 
 
 class PipelineSourceRef(Body):
@@ -89,3 +89,7 @@ class PipelineEntity(Model):
     sub_id: str
     tenant_id: str
     service_id: str
+
+
+class PipelineEnvelope(Envelope):
+    result: list[PipelineEntity]

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, PositiveJsonInt
+from mockserver.models.common import Body, Envelope, PositiveJsonInt
 
 EntityType = Literal["sources", "destinations", "transforms"]
 
@@ -118,3 +118,7 @@ class TopicMetrics(Model):
 
 
 TableMetrics = dict[str, dict[str, TopicMetrics]]
+
+
+class TopicEnvelope(Envelope):
+    result: list[Topic]

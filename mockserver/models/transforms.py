@@ -8,7 +8,7 @@ from pydantic import Field
 
 from mockserver.domain.transforms import VERSION_ID_RE
 from mockserver.models.base import Model
-from mockserver.models.common import Body, EntityOrigin, OBJECT_ID_PATTERN
+from mockserver.models.common import Body, EntityOrigin, Envelope, OBJECT_ID_PATTERN
 
 
 class TransformCreate(Body):
@@ -91,3 +91,7 @@ class JobStatus(Model):
     job_name: str
     status: str
     start_time: str | None
+
+
+class TransformEnvelope(Envelope):
+    result: list[TransformEntity]
