@@ -235,10 +235,6 @@ class Repository:
         if self._path is not None:
             self._compactor = threading.Thread(target=self._compact_loop, name="store-compactor", daemon=True)
             self._compactor.start()
-            if self._os_lock is not None and self._os_lock.indexes:
-                self._indexer = threading.Thread(target=self._warm, args=(self._os_lock.indexes,),
-                                                 name="store-indexer", daemon=True)
-                self._indexer.start()
 
     # ---- start-up ------------------------------------------------------------
 
@@ -411,6 +407,13 @@ class Repository:
         for bucket in buckets.values():
             bucket.sort()
         return buckets
+
+    def warm_indexes(self) -> None:
+        """Start building the indexes the last server used, on a thread (call it once serving: nothing waits)."""
+        if self._indexer is None and self._os_lock is not None and self._os_lock.indexes:
+            self._indexer = threading.Thread(target=self._warm, args=(self._os_lock.indexes,),
+                                             name="store-indexer", daemon=True)
+            self._indexer.start()
 
     def _warm(self, indexes: list[tuple[str, tuple[Field, ...]]]) -> None:
         """Build the indexes the last server used, each off the lock, so no request waits for a build.

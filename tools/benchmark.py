@@ -72,7 +72,7 @@ def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> 
     request = f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n".encode()
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.args}")
+            raise SystemExit(f"server exited: {process.args} (its log, if any, is beside its database)")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
                 sock.sendall(request)
@@ -115,8 +115,11 @@ class Mock:
         script = Path(sys.executable).parent / "streamkap-mock"
         # As installed from a wheel, with bytecode: a shell that forbids writing it would time compiling.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
-        self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
-                                         "--log-level", "warning"], stdout=subprocess.DEVNULL, env=env)
+        self.log = db.with_name(db.name + ".log")  # the server's own lines, out of the figures' way
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
+                                             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=log,
+                                            env=env)
         self.startup = wait_until_up(f"{self.url}/auth/access-token", self.process)  # a 405, at once
         token = httpx.post(f"{self.url}/auth/access-token",
                            json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
@@ -325,6 +328,11 @@ def scale(args: argparse.Namespace) -> None:
             ids = fill(db, size)
             file_mb = db.stat().st_size / 2 ** 20
             first = Mock(db)  # a file the server did not write: it checks every record once
+            if size:  # as a user's earlier session would: its indexes are rebuilt at each restart
+                first.http.get(f"/sources/{ids[size // 2]}")
+                first.http.get("/sources?page=2&page_size=10")
+                first.http.post("/sources", json=source_body("earlier-session"))
+                first.http.put(f"/sources/{ids[size // 2]}", json=source_body(f"bench-{size // 2}"))
             first.stop()
             restarts = []
             for _ in range(args.restarts - 1):  # a restart on its own file; one start-up varies with the machine

@@ -381,6 +381,7 @@ def test_a_restart_builds_the_indexes_the_last_server_used_taking_in_the_writes_
 
     monkeypatch.setattr(Repository, "_buckets", classmethod(build_slowly))
     reopened = open_repo()
+    reopened.warm_indexes()
     assert copied.wait(10)
     reopened.replace("things", record(1, colour="blue"))
     reopened.insert("things", record(9, colour="red"))
@@ -410,6 +411,7 @@ def test_an_index_built_in_the_background_is_dropped_when_the_whole_state_is_rep
 
     monkeypatch.setattr(Repository, "_buckets", classmethod(build_slowly))
     reopened = open_repo()
+    reopened.warm_indexes()
     assert copied.wait(10)
     reopened.replace_state({"things": [record(7, colour="red")]})
     go.set()
