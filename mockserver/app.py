@@ -157,6 +157,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette):
+        backend.repo.warm_indexes()
         yield
         backend.repo.close()
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+import mmap
 from typing import Any
 
 import orjson
@@ -22,12 +23,19 @@ def dumps(data: Any) -> bytes:
         return b" " + json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode()
 
 
-def loads(raw: bytes) -> Any:
+def needs_exact(raw: bytes | mmap.mmap) -> bool:
+    """Whether ``raw`` holds a piece ``dumps`` wrote with the standard library."""
     # orjson never writes '": ' outside a string; inside one it can only follow a backslash,
     # and then the slower exact parse is merely unneeded.
-    if raw.startswith(b" ") or b'": ' in raw:
-        return json.loads(raw)
-    return orjson.loads(raw)
+    return raw[:1] == b" " or raw.find(b'": ') != -1
+
+
+def loads(raw: bytes | mmap.mmap, *, exact: bool | None = None) -> Any:
+    """Parse ``raw``; ``exact`` says whether it needs the exact parser, when the caller knows (None: look)."""
+    if needs_exact(raw) if exact is None else exact:
+        return json.loads(raw[:])
+    with memoryview(raw) as view:  # a mapped file is parsed where it lies
+        return orjson.loads(view)
 
 
 def deep_copy(data: Any) -> Any:

@@ -46,7 +46,7 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 
 from mockserver.errors import StartupError, StorageFailed, StorageFull
-from mockserver.jsoncodec import deep_copy as _copy, dumps, loads
+from mockserver.jsoncodec import deep_copy as _copy, dumps, loads, needs_exact
 
 Record = dict[str, Any]
 # Field equalities: a field is a top-level name, or a path into nested objects (``("config", "slot.name")``).
@@ -61,6 +61,13 @@ _ticket: contextvars.ContextVar[int] = contextvars.ContextVar("streamkap_mock_wr
 
 def _key_of(value: Any) -> Any:
     return dumps(value) if isinstance(value, (list, dict)) else value
+
+
+def _nested(record: Record, path: tuple[str, ...]) -> Any:
+    value: Any = record
+    for part in path:
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
 
 
 class Disk:
@@ -123,7 +130,14 @@ def storage_error(exc: OSError) -> StorageFailed:
 
 
 class _Lock:
-    """The OS lock that makes a database one server's: ``<db>.lock`` holds the holder's pid."""
+    """The OS lock that makes a database one server's.
+
+    ``<db>.lock`` holds the holder's pid; the stamp of the last snapshot a server
+    wrote or checked: its identity (see ``_identity``) and whether it needs the
+    exact JSON parser; and the indexes the last server used. A later server that
+    finds that snapshot unchanged need not check its records again, nor scan it for
+    the parser it needs; and it builds those indexes before they are asked for.
+    """
 
     def __init__(self, db: Path) -> None:
         self.path = db.with_name(db.name + ".lock")
@@ -131,15 +145,42 @@ class _Lock:
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.pread(self.fd, 32, 0).decode(errors="replace").strip() or "unknown"
+            holder = os.pread(self.fd, 32, 0).decode(errors="replace").split("\n")[0].strip() or "unknown"
             os.close(self.fd)
             raise StartupError(f"{db} is in use by another streamkap-mock server (pid {holder}); "
                                "stop it or give this one another --db") from None
+        previous = os.pread(self.fd, 1 << 16, 0).decode(errors="replace").split("\n")
+        self.snapshot_stamp = previous[1] if len(previous) > 1 else ""
+        self.indexes: list[tuple[str, tuple[Field, ...]]] = []
+        with contextlib.suppress(ValueError, TypeError, IndexError):  # none, or another version's: none
+            self.indexes = [(table, tuple(tuple(f) if isinstance(f, list) else f for f in fields))
+                            for table, fields in loads(previous[2].encode())]
+        self._write()  # the snapshot is still the one stamped until compaction
+
+    def stamp_snapshot(self, stamp: str) -> None:
+        """Record the snapshot just written (not fsync'd: a lost stamp only means a full check next time)."""
+        self.snapshot_stamp = stamp
+        self._write()
+
+    def remember_indexes(self, indexes: list[tuple[str, tuple[Field, ...]]]) -> None:
+        self.indexes = indexes
+        self._write()
+
+    def _write(self) -> None:
         os.ftruncate(self.fd, 0)
-        os.pwrite(self.fd, f"{os.getpid()}\n".encode(), 0)
+        os.pwrite(self.fd, f"{os.getpid()}\n{self.snapshot_stamp}\n".encode() + dumps(self.indexes) + b"\n", 0)
 
     def release(self) -> None:
         os.close(self.fd)  # closing the descriptor releases the lock
+
+
+def _identity(path: Path) -> str:
+    """What changes whenever a file is rewritten or edited; "" if there is none."""
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return ""
+    return f"{status.st_size} {status.st_mtime_ns} {status.st_ino}"
 
 
 class Repository:
@@ -160,6 +201,9 @@ class Repository:
         self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
         self._next: dict[str, int] = {}
         self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
+        # An index being built off the lock: its table, and the keys written since its copy was taken.
+        self._warming: tuple[str, set[str]] | None = None
+        self._generation = 0  # a whole new state (reset, restore): an index built from the old one is void
         # The open transaction: undo entries, and the records to journal (by (table, doc_id)).
         self._depth = 0
         self._undo: list[tuple[str, str, Record | None]] = []
@@ -179,10 +223,15 @@ class Repository:
         self._closed = False
         self._os_lock: _Lock | None = None
         self._journal_fd = -1
+        # What start-up must check: every record, or (the snapshot being this store's own) the journal's.
+        self._vouched = True
+        self._replayed: dict[str, set[str]] = {}
+        self._snapshot_exact: bool | None = None  # whether the snapshot needs the exact parser; None: unknown
         if self._path is not None:
             self._open()
         self._db = TinyDB(self._doc, storage=_Document)
         self._compactor: threading.Thread | None = None
+        self._indexer: threading.Thread | None = None
         if self._path is not None:
             self._compactor = threading.Thread(target=self._compact_loop, name="store-compactor", daemon=True)
             self._compactor.start()
@@ -207,29 +256,49 @@ class Repository:
             # Temporary files of a crashed writer; only the lock holder may remove them.
             for stale in path.parent.glob(f"{path.name}*.tmp"):
                 stale.unlink(missing_ok=True)
+            identity = _identity(path)
+            stamped, _, parser = self._os_lock.snapshot_stamp.rpartition(" ")
+            self._vouched = identity in ("", stamped)
+            if identity and identity == stamped:
+                self._snapshot_exact = parser == "exact"
             self._install(self._load_snapshot())
             self._replay()
             self._journal_fd = self.disk.open_append(self._journal_path)
+            if sum(map(len, self._doc.values())) > 10_000:
+                # A large store lives as long as the process: later collections skip it. Frozen
+                # before collections resume, or the first one would walk every object just made.
+                gc.freeze()
         except BaseException:
             self._os_lock.release()
             raise
         finally:
             if collecting:
                 gc.enable()
-        if sum(map(len, self._doc.values())) > 10_000:
-            gc.freeze()  # a large store lives as long as the process: later collections skip it
 
     def _load_snapshot(self) -> dict:
         path = self._path
         assert path is not None
-        raw = path.read_bytes() if path.exists() else b""
-        if not raw.strip():
-            return {}
         try:
-            data = loads(raw)
-        except ValueError as exc:  # bad JSON or bad UTF-8
-            raise StartupError(f"{path} is not a readable database ({exc}); fix it or move it away") from None
-        if not (isinstance(data, dict) and all(
+            handle = open(path, "rb")
+        except FileNotFoundError:
+            return {}
+        # Parsed from a mapping of the file, not a copy of it: a large snapshot is
+        # neither read into a buffer nor freed again (a second of a 450 MB start-up).
+        with handle:
+            if not os.fstat(handle.fileno()).st_size:
+                return {}
+            with mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+                if re.match(rb"\s*\Z", mapped):
+                    return {}
+                if self._snapshot_exact is None:
+                    self._snapshot_exact = needs_exact(mapped)
+                try:
+                    data = loads(mapped, exact=self._snapshot_exact)
+                except ValueError as exc:  # bad JSON or bad UTF-8
+                    raise StartupError(f"{path} is not a readable database ({exc}); "
+                                       "fix it or move it away") from None
+        # A snapshot this store wrote or checked has this shape; any other is looked at whole.
+        if not self._vouched and not (isinstance(data, dict) and all(
                 isinstance(rows, dict) and all(isinstance(r, dict) and "id" in r for r in rows.values())
                 for rows in data.values())):
             raise StartupError(f"{path} is not a database (not an object of tables of records with ids); "
@@ -267,8 +336,11 @@ class Repository:
     def _apply_entry(self, entry: dict) -> None:
         if "reset" in entry:
             self._install(entry["reset"])
+            for table, rows in entry["reset"].items():
+                self._replayed.setdefault(table, set()).update(rows)
         for table, key, record in entry.get("put", ()):
             self._put(table, str(key), record)
+            self._replayed.setdefault(table, set()).add(str(key))
 
     def _install(self, data: dict) -> None:
         """Make ``data`` the whole state, rebuilding the id lookups (indexes are rebuilt on use)."""
@@ -277,6 +349,7 @@ class Repository:
         self._ids = {t: {r["id"]: k for k, r in rows.items()} for t, rows in data.items()}
         self._next = {t: max(map(int, rows), default=0) + 1 for t, rows in data.items()}
         self._indexes = {}
+        self._generation += 1
 
     # ---- the in-memory state -------------------------------------------------
 
@@ -293,44 +366,78 @@ class Repository:
             rows[key] = record
             ids[record["id"]] = key
             self._next[table] = max(self._next.get(table, 1), int(key) + 1)
+        if self._warming is not None and self._warming[0] == table:
+            self._warming[1].add(key)
         for fields, buckets in self._indexes.get(table, {}).items():
-            before = self._index_key(old, fields)
-            after = self._index_key(record, fields)
-            if before == after:
-                continue
-            number = int(key)
-            if before is not None:
-                bucket = buckets[before]
-                del bucket[bisect.bisect_left(bucket, number)]
-                if not bucket:
-                    del buckets[before]
-            if after is not None:
-                bisect.insort(buckets.setdefault(after, []), number)
+            self._move(buckets, int(key), self._index_key(old, fields), self._index_key(record, fields))
         return old
+
+    @staticmethod
+    def _move(buckets: dict[tuple, list[int]], number: int, before: tuple | None, after: tuple | None) -> None:
+        """Move doc id ``number`` from the bucket of ``before`` to that of ``after`` (None: no bucket)."""
+        if before == after:
+            return
+        if before is not None:
+            bucket = buckets[before]
+            del bucket[bisect.bisect_left(bucket, number)]
+            if not bucket:
+                del buckets[before]
+        if after is not None:
+            bisect.insort(buckets.setdefault(after, []), number)
 
     @staticmethod
     def _index_key(record: Record | None, fields: tuple[Field, ...]) -> tuple | None:
         if record is None:
             return None
-        values = []
-        for field in fields:
-            value: Any = record
-            for part in (field,) if isinstance(field, str) else field:
-                value = value.get(part) if isinstance(value, dict) else None
-            values.append(_key_of(value))
-        return tuple(values)
+        return tuple([_key_of(record.get(field) if isinstance(field, str) else _nested(record, field))
+                      for field in fields])
 
     def _index(self, table: str, fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
         indexes = self._indexes.setdefault(table, {})
         buckets = indexes.get(fields)
         if buckets is None:
-            buckets = {}
-            for key, record in self._doc.get(table, {}).items():
-                buckets.setdefault(self._index_key(record, fields), []).append(int(key))
-            for bucket in buckets.values():
-                bucket.sort()
-            indexes[fields] = buckets
+            buckets = indexes[fields] = self._buckets(self._doc.get(table, {}), fields)
         return buckets
+
+    @classmethod
+    def _buckets(cls, rows: dict[str, Record], fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
+        buckets: dict[tuple, list[int]] = {}
+        for number, value in zip(map(int, rows), [cls._index_key(r, fields) for r in rows.values()]):
+            buckets.setdefault(value, []).append(number)
+        for bucket in buckets.values():
+            bucket.sort()
+        return buckets
+
+    def warm_indexes(self) -> None:
+        """Start building the indexes the last server used, on a thread (call it once serving: nothing waits)."""
+        if self._indexer is None and self._os_lock is not None and self._os_lock.indexes:
+            self._indexer = threading.Thread(target=self._warm, args=(self._os_lock.indexes,),
+                                             name="store-indexer", daemon=True)
+            self._indexer.start()
+
+    def _warm(self, indexes: list[tuple[str, tuple[Field, ...]]]) -> None:
+        """Build the indexes the last server used, each off the lock, so no request waits for a build.
+
+        Each is built from a copy of its table's rows; the writes made meanwhile are
+        then applied to it under the lock. One a request needed first is kept.
+        """
+        for table, fields in indexes:
+            with self._lock:
+                if self._closed or fields in self._indexes.get(table, {}):
+                    continue
+                rows, generation = dict(self._doc.get(table, {})), self._generation
+                self._warming = (table, set())
+            buckets = self._buckets(rows, fields)
+            with self._lock:
+                assert self._warming is not None
+                changed, self._warming = self._warming[1], None
+                if generation != self._generation or fields in self._indexes.get(table, {}):
+                    continue
+                current = self._doc.get(table, {})
+                for key in changed:
+                    self._move(buckets, int(key), self._index_key(rows.get(key), fields),
+                               self._index_key(current.get(key), fields))
+                self._indexes.setdefault(table, {})[fields] = buckets
 
     def _candidates(self, table: str, where: Where | list[Where] | None) -> Iterable[Record]:
         rows = self._doc.get(table, {})
@@ -514,7 +621,9 @@ class Repository:
                     self._sync(self._written_seq)
                 tables = {t: dict(rows) for t, rows in self._doc.items()}
                 mark = self._journal_size
-            self.disk.replace_file(self._path, self._snapshot_chunks(tables))
+            exact: list[str] = []
+            self.disk.replace_file(self._path, self._snapshot_chunks(tables, exact))
+            self._stamp_snapshot(bool(exact))
             with self._lock, self._fsync_lock:
                 tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
                 self.disk.replace_file(self._journal_path, [tail])
@@ -525,15 +634,25 @@ class Repository:
                 self._synced_seq = self._written_seq
                 self._unsynced = []
 
-    def _snapshot_chunks(self, tables: dict[str, dict[str, Record]]) -> Iterator[bytes]:
-        """The TinyDB JSON document, record by record, so other threads run between the pieces."""
+    def _stamp_snapshot(self, exact: bool) -> None:
+        if self._os_lock is not None:
+            self._os_lock.stamp_snapshot(f"{_identity(self._path)} {'exact' if exact else 'orjson'}")
+
+    def _snapshot_chunks(self, tables: dict[str, dict[str, Record]], exact: list[str]) -> Iterator[bytes]:
+        """The TinyDB JSON document, record by record, so other threads run between the pieces.
+
+        Appends to ``exact`` the key of every record only the exact encoder could write.
+        """
         yield b"{"
         for t_number, (table, rows) in enumerate(tables.items()):
             yield (b"," if t_number else b"") + orjson.dumps(table) + b":{"
             for r_number, (key, record) in enumerate(rows.items()):
                 if self._shrink is not None:
                     record = self._shrink(record)
-                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + dumps(record)
+                encoded = dumps(record)
+                if encoded[:1] == b" ":
+                    exact.append(key)
+                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + encoded
             yield b"}"
         yield b"}"
 
@@ -606,6 +725,26 @@ class Repository:
                         return bytes(found.group(1))
         return None
 
+    def unvouched(self, table: str) -> Iterator[Record]:
+        """At start-up, the loaded records of ``table`` this store cannot vouch for (not copies).
+
+        Those are all of them, unless the snapshot is the one this store last wrote,
+        unchanged since (see ``_Lock``); then only those the journal replayed.
+        """
+        rows = self._doc.get(table, {})
+        if not self._vouched:
+            yield from rows.values()
+            return
+        for key in self._replayed.get(table, ()):
+            if key in rows:
+                yield rows[key]
+
+    def vouch(self) -> None:
+        """Every record start-up loaded was checked: vouch for this snapshot at the next start-up too."""
+        if not self._vouched:
+            self._stamp_snapshot(bool(self._snapshot_exact))
+            self._vouched = True
+
     def count(self, table: str, where: Where | None = None) -> int:
         with self._lock:
             return len(self._candidates(table, where))  # type: ignore[arg-type]
@@ -640,6 +779,8 @@ class Repository:
             with self._wake:
                 self._wake.notify()
             self._compactor.join()
+        if self._indexer is not None:
+            self._indexer.join()
         if self._path is None:
             return
         try:
@@ -650,6 +791,7 @@ class Repository:
         finally:
             os.close(self._journal_fd)
             if self._os_lock is not None:
+                self._os_lock.remember_indexes([(t, fields) for t, built in self._indexes.items() for fields in built])
                 self._os_lock.release()
 
 

@@ -52,3 +52,25 @@ def test_serve_takes_the_body_limit_from_a_flag_or_its_variable(tmp_path, monkey
     app.state.backend.repo.close()
     assert app.state.backend.settings.max_body == 99
     assert CliRunner().invoke(main, ["serve", "--db", db, "--max-body", "0"]).exit_code != 0
+
+
+FULL_COLLECTIONS_SEE_ONLY_NEW_OBJECTS = """
+import gc
+from mockserver.cli import _short_collections
+_short_collections()
+frozen = gc.get_freeze_count()
+kept = [[n] for n in range(10_000)]  # made after start-up, alive
+assert gc.get_freeze_count() == frozen
+gc.collect()  # a full collection: what survives it is frozen
+assert gc.get_freeze_count() >= frozen + 10_000, (frozen, gc.get_freeze_count())
+assert not any(gc.get_objects(generation=2))
+ring = []; ring.append(ring); del ring  # garbage with a cycle, made after the freeze
+assert gc.collect() >= 1  # still collected: nothing garbage was frozen
+"""
+
+
+def test_serving_freezes_what_survives_each_full_collection_and_still_collects_new_garbage():
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", FULL_COLLECTIONS_SEE_ONLY_NEW_OBJECTS], check=True, cwd=ROOT)

@@ -187,6 +187,26 @@ def test_a_record_that_does_not_fit_its_model_stops_start_up_naming_table_and_id
     assert db.read_bytes() == before
 
 
+def test_a_record_only_in_the_journal_is_checked_though_the_snapshot_is_the_server_s_own(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    db = db_with_a_secret(tmp_path)  # a clean stop: the snapshot is stamped as this server's own
+    crash_after_a_tag = CRASH_AFTER_A_SECRET.replace(
+        'client.post("/sources"', 'client.post("/tags"').replace(
+        'json={"name": "pg", "connector": "postgresql", "config": PG_SOURCE_CONFIG}',
+        'json={"name": "team", "type": ["sources"]}')
+    subprocess.run([sys.executable, "-c", crash_after_a_tag, str(db)], check=True, cwd=ROOT)
+    journal = tmp_path / "db.json.journal"
+    (tag,) = [record for table, _, record in json.loads(journal.read_bytes())["put"] if table == "tags"]
+    journal.write_text(journal.read_text().replace('"type":["sources"]', '"type":7'))
+    result = serve(db)
+    assert result.exit_code != 0
+    assert f"table tags, record {tag['id']}: type" in result.output, result.output
+
+
 def test_a_database_holding_every_kind_of_record_the_mock_writes_passes_the_check(make_api):
     from tests.http.test_pipelines import body, make_destination
     from tests.http.test_transforms import created as created_transform
@@ -203,4 +223,5 @@ def test_a_database_holding_every_kind_of_record_the_mock_writes_passes_the_chec
     api.delete(f"/sources/{make_source(api, name='gone')['id']}")
     from mockserver.domain.stored import MODELS
     assert all(api.backend.repo.find(table, lambda r: True) for table in MODELS)
+    (api.backend.repo._path.with_name("db.json.lock")).unlink()  # no stamp of its own snapshot: check them all
     make_api()  # the same file again: every record fits its model

@@ -12,8 +12,8 @@ answers, the latency of a GET sent every 20 ms while the POSTs run, and whether
 every acknowledged create is still there after a restart.
 
 ``scale`` fills a database with N sources (copies of one made through the API),
-then prints start-up time, RSS, file size and sequential p50/p99 of get, list
-(middle page), post, put and delete.
+then prints start-up time (on that file, then on a restart), RSS, file size and
+sequential p50/p99 of get, list (middle page), post, put and delete.
 
 Figures only: nothing here passes or fails. The machine's load changes them; say
 which machine and what else ran beside the figures you keep.
@@ -65,19 +65,22 @@ def free_port() -> int:
 
 
 def wait_until_up(url: str, process: subprocess.Popen, timeout: float = 120) -> float:
-    """Seconds until ``url`` answers; polls with a bare connect, which costs the CPU next to nothing."""
+    """Seconds until ``url`` answers, asked over a bare socket (an HTTP client's own set-up would count)."""
     started = time.perf_counter()
-    port = int(url.split(":")[2].split("/")[0])
+    host_port, _, path = url.split("://", 1)[1].partition("/")
+    port = int(host_port.split(":")[1])
+    request = f"GET /{path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n".encode()
     while time.perf_counter() - started < timeout:
         if process.poll() is not None:
-            raise SystemExit(f"server exited: {process.args}")
+            raise SystemExit(f"server exited: {process.args} (its log, if any, is beside its database)")
         try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
+                sock.sendall(request)
+                if sock.recv(16).startswith(b"HTTP/"):
+                    return time.perf_counter() - started
         except OSError:
-            time.sleep(0.01)
-            continue
-        httpx.get(url, timeout=30)
-        return time.perf_counter() - started
+            pass
+        time.sleep(0.005)
     raise SystemExit(f"{process.args} did not answer within {timeout} s")
 
 
@@ -110,8 +113,13 @@ class Mock:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         script = Path(sys.executable).parent / "streamkap-mock"
-        self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
-                                         "--log-level", "warning"], stdout=subprocess.DEVNULL)
+        # As installed from a wheel, with bytecode: a shell that forbids writing it would time compiling.
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        self.log = db.with_name(db.name + ".log")  # the server's own lines, out of the figures' way
+        with open(self.log, "ab") as log:
+            self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
+                                             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=log,
+                                            env=env)
         self.startup = wait_until_up(f"{self.url}/auth/access-token", self.process)  # a 405, at once
         token = httpx.post(f"{self.url}/auth/access-token",
                            json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
@@ -319,7 +327,20 @@ def scale(args: argparse.Namespace) -> None:
             db = Path(tmp) / "db.json"
             ids = fill(db, size)
             file_mb = db.stat().st_size / 2 ** 20
+            first = Mock(db)  # a file the server did not write: it checks every record once
+            if size:  # as a user's earlier session would: its indexes are rebuilt at each restart
+                first.http.get(f"/sources/{ids[size // 2]}")
+                first.http.get("/sources?page=2&page_size=10")
+                first.http.post("/sources", json=source_body("earlier-session"))
+                first.http.put(f"/sources/{ids[size // 2]}", json=source_body(f"bench-{size // 2}"))
+            first.stop()
+            restarts = []
+            for _ in range(args.restarts - 1):  # a restart on its own file; one start-up varies with the machine
+                restart = Mock(db)
+                restarts.append(restart.startup)
+                restart.stop()
             mock = Mock(db)
+            restarts.append(mock.startup)
             try:
                 rss = rss_mib(mock.process.pid)
                 http = mock.http
@@ -331,7 +352,7 @@ def scale(args: argparse.Namespace) -> None:
                                          f"{response.status_code} {response.text[:200]}")
 
                 if not size:  # the baseline: start-up and memory of the server itself
-                    rows.append((size, mock.startup, rss, file_mb))
+                    rows.append((size, first.startup, statistics.median(restarts), rss, file_mb))
                     continue
                 get = sequential(lambda n: check(http.get(f"/sources/{ids[(n * 7919) % size]}")), args.samples)
                 listing = sequential(lambda n: check(http.get(f"/sources?page={middle}&page_size=10")), args.samples)
@@ -342,15 +363,15 @@ def scale(args: argparse.Namespace) -> None:
                 delete = sequential(lambda n: check(http.delete(f"/sources/{ids[-1 - n]}")), args.samples)
             finally:
                 mock.stop()
-            rows.append((size, mock.startup, rss, file_mb, get, listing, post, put, delete))
+            rows.append((size, first.startup, statistics.median(restarts), rss, file_mb, get, listing, post, put, delete))
             print(f"{size} sources done", file=sys.stderr)
     print(f"\nsequential, one client, {args.samples} samples per op, p50 / p99 in ms; "
           f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
-    print("| sources | start-up s | RSS MiB | file MB | get | list middle page | post | put | delete |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    for size, startup, rss, file_mb, *ops in rows:
+    print("| sources | first start-up s | restart s (median) | RSS MiB | file MB | get | list middle page | post | put | delete |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for size, first_startup, startup, rss, file_mb, *ops in rows:
         cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops) if ops else " | ".join(["-"] * 5)
-        print(f"| {size:,} | {startup:.2f} | {rss:.0f} | {file_mb:.1f} | {cells} |")
+        print(f"| {size:,} | {first_startup:.2f} | {startup:.2f} | {rss:.0f} | {file_mb:.1f} | {cells} |")
 
 
 def main() -> None:
@@ -361,6 +382,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--sizes", default="0,1000,10000,100000", help="stored sources for the scale run")
     parser.add_argument("--samples", type=int, default=200, help="sequential requests per op in the scale run")
+    parser.add_argument("--restarts", type=int, default=5, help="restarts per size in the scale run (the median is shown)")
     args = parser.parse_args()
     if args.what in ("concurrent", "all"):
         concurrent(args)

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 MASK = "********"
 # Key fragments of secret values (normalised: lower case, "." and "-" as "_"), beside the
@@ -29,8 +29,14 @@ def _normal(key: str) -> str:
 
 
 class Masker:
-    def __init__(self, secret_keys: Iterable[str] = ()) -> None:
-        self._keys = {_normal(k) for k in secret_keys}
+    """Masks what looks secret: a plugin's secret keys (asked for on first use) and names like "password"."""
+
+    def __init__(self, secret_keys: Callable[[], Iterable[str]] = tuple) -> None:
+        self._secret_keys = secret_keys
+
+    @cached_property
+    def _keys(self) -> set[str]:
+        return {_normal(k) for k in self._secret_keys()}
 
     def is_secret(self, key: str) -> bool:
         key = _normal(key)

@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import BeforeValidator, ConfigDict, Field, field_validator
 
 from mockserver.domain.status import STATUSES
+from mockserver.models.base import Model
 from mockserver.models.common import Body, JsonInt, PositiveJsonInt, _integral
 
 # Integers of a JSON body (60.0 counts), the bounds first so the schema shows them.
@@ -26,16 +27,16 @@ class Strict(Body):
     model_config = ConfigDict(extra="forbid", strict=True)
 
 
-class Ok(BaseModel):
+class Ok(Model):
     status: Literal["ok"]
 
 
-class Storage(BaseModel):
+class Storage(Model):
     kind: Literal["file", "memory"]
     path: str | None
 
 
-class Health(BaseModel):
+class Health(Model):
     status: Literal["ok"]
     version: str
     uptime_seconds: float
@@ -54,7 +55,7 @@ class ClockAdvance(Strict):
     seconds: float = Field(ge=0, le=10 * 365 * 24 * 3600, allow_inf_nan=False)
 
 
-class ClockState(BaseModel):
+class ClockState(Model):
     now: str
     epoch_seconds: float
     offset_seconds: float
@@ -67,7 +68,7 @@ class ForcedStatus(Strict):
     after: float = Field(default=0.0, ge=0, le=10 * 365 * 24 * 3600, allow_inf_nan=False)
 
 
-class ConnectorStatus(BaseModel):
+class ConnectorStatus(Model):
     id: str
     entity_type: Literal["sources", "destinations"]
     connector_status: str
@@ -88,7 +89,7 @@ class SeedRequest(Strict):
     kafka_users: list[dict[str, Any]] = []
 
 
-class SeedResult(BaseModel):
+class SeedResult(Model):
     created: dict[str, int] = Field(description="Entities created, per section")
 
 
@@ -132,7 +133,7 @@ class FaultRequest(Strict):
     seed: JsonInt | None = Field(default=None, description="Seed of the probability's random draws")
 
 
-class FaultRule(BaseModel):
+class FaultRule(Model):
     id: str
     preset: str | None
     match: FaultMatch
@@ -146,12 +147,12 @@ class FaultRule(BaseModel):
     active: bool
 
 
-class FaultList(BaseModel):
+class FaultList(Model):
     total: int
     result: list[FaultRule]
 
 
-class Preset(BaseModel):
+class Preset(Model):
     name: str
     status: int
     detail: str
@@ -161,17 +162,17 @@ class Preset(BaseModel):
     description: str
 
 
-class PresetList(BaseModel):
+class PresetList(Model):
     result: list[Preset]
 
 
-class Removed(BaseModel):
+class Removed(Model):
     removed: int
 
 
 # ---- journal ------------------------------------------------------------------
 
-class JournalEntry(BaseModel):
+class JournalEntry(Model):
     seq: int
     time: str
     request_id: str | None
@@ -189,19 +190,19 @@ class JournalEntry(BaseModel):
     response_body: Any
 
 
-class JournalPage(BaseModel):
+class JournalPage(Model):
     total: int
     result: list[JournalEntry]
 
 
 # ---- snapshots ----------------------------------------------------------------
 
-class Snapshot(BaseModel):
+class Snapshot(Model):
     name: str
     created: str
     entities: dict[str, int] = Field(description="Live records per table")
 
 
-class SnapshotList(BaseModel):
+class SnapshotList(Model):
     total: int
     result: list[Snapshot]

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from importlib import metadata
 from typing import Any
 
+from mockserver import __version__
 from mockserver.domain import credentials, kafka_users, topics, transforms
 from mockserver.domain import status as lifecycle
 from mockserver.domain.references import PIPELINES, TAGS
@@ -26,13 +26,6 @@ CONNECTOR_TABLES = ("sources", "destinations")
 TABLES = (*CONNECTOR_TABLES, transforms.TABLE, PIPELINES, topics.TABLE, TAGS, kafka_users.TABLE, credentials.TABLE)
 
 
-def _version() -> str:
-    try:
-        return metadata.version("streamkap-mock")
-    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        return "unknown"
-
-
 class ControlPlane:
     def __init__(self, backend: Any, clock: VirtualClock) -> None:
         self.backend = backend
@@ -40,9 +33,10 @@ class ControlPlane:
         self.clock = clock
         self._started = time.monotonic()
         self.faults = FaultBook()
-        secret_keys = {key for kind in ("sources", "destinations", "transforms")
-                       for plugin in backend.plugins.all(kind) for key in plugin.secret_keys()}
-        self.journal = Journal(self.settings.journal_size, Masker(secret_keys))
+        plugins = backend.plugins
+        self.journal = Journal(self.settings.journal_size, Masker(lambda: (
+            key for kind in ("sources", "destinations", "transforms")
+            for plugin in plugins.all(kind) for key in plugin.secret_keys())))
         self.snapshots = SnapshotStore.beside(None if self.settings.in_memory else self.settings.db)
         self.seeder = Seeder(backend)
         self.seed: Seed | None = None
@@ -60,7 +54,7 @@ class ControlPlane:
         repo, now = self.backend.repo, self.clock()
         return {
             "status": "ok",
-            "version": _version(),
+            "version": __version__,
             "uptime_seconds": round(time.monotonic() - self._started, 3),
             "storage": {"kind": "memory", "path": None} if self.settings.in_memory
             else {"kind": "file", "path": self.settings.db},

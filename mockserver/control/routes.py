@@ -11,7 +11,6 @@ import hmac
 from datetime import datetime, timezone
 from typing import Any
 
-import yaml
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -176,6 +175,8 @@ async def list_requests(request: Request):
     fmt = query_choice(request, "format", ("json", "cassette")) or "json"
     entries = control.journal.select(filters)
     if fmt == "cassette":
+        import yaml  # here, not at the top: only a cassette needs it, and importing it slows start-up
+
         return Response(yaml.safe_dump(cassette(entries), sort_keys=False, allow_unicode=True),
                         media_type=YAML)
     return respond(models.JournalPage, {"total": len(entries), "result": [e.public() for e in entries]})

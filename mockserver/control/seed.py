@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import ConfigDict, Field, ValidationError
 
 from mockserver.control.models import SeedRequest as SeedDocument
 from mockserver.domain import jobs
@@ -29,6 +29,7 @@ from mockserver.http.errors import validation_detail
 from mockserver.http.kafka_users import _input as kafka_user_input
 from mockserver.http.pipelines import _to_input as pipeline_input
 from mockserver.http.tags import _input as tag_input
+from mockserver.models.base import Model
 from mockserver.models.common import OBJECT_ID_PATTERN
 from mockserver.models.connectors import ConnectorRequest
 from mockserver.models.kafka_users import KafkaUserCreate
@@ -46,7 +47,7 @@ class SeedError(Exception):
     """A seed the API's rules refuse: one line naming the entity and why."""
 
 
-class Placement(BaseModel):
+class Placement(Model):
     """The seed-only fields of an entity (the rest is its API body)."""
 
     model_config = ConfigDict(extra="ignore")

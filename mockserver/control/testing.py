@@ -112,7 +112,7 @@ class MockServer:
         from mockserver.app import create_app
 
         self.app = create_app(self.settings)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level=self._log_level)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=0, log_level=self._log_level, ws="none")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="streamkap-mock", daemon=True)
         self._thread.start()

@@ -16,12 +16,10 @@ from mockserver.http.common import (
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, UNWIND_TOPICS, WAIT, Param, operation,
 )
-from mockserver.models.common import Envelope
 from mockserver.models.connectors import (
-    BriefList, ConnectorEntity, ConnectorRequest, ConnectorSearch, ConnectorTypeList,
+    BriefList, ConnectorEntity, ConnectorEnvelope, ConnectorRequest, ConnectorSearch,
+    ConnectorTypeList,
 )
-
-EntityEnvelope = Envelope[ConnectorEntity]
 
 
 def _to_input(body: ConnectorRequest) -> ConnectorInput:
@@ -48,7 +46,7 @@ def connector_routes(entity_type: str) -> list[Route]:
     def listing(request: Request, who: Principal, page: Page, filters: Filters):
         shown = presenter(request)
         total, records = service(request).list(who, page, filters)
-        return respond(EntityEnvelope, envelope(page, total, [shown(r) for r in records]))
+        return respond(ConnectorEnvelope, envelope(page, total, [shown(r) for r in records]))
 
     async def list_all(request: Request):
         who = authenticate(request, READ)
@@ -75,7 +73,7 @@ def connector_routes(entity_type: str) -> list[Route]:
         who = authenticate(request, READ)
         shown = presenter(request)
         record = service(request).get(who, path_id(request))
-        return respond(EntityEnvelope, envelope_of_one(shown(record) if record else None))
+        return respond(ConnectorEnvelope, envelope_of_one(shown(record) if record else None))
 
     async def brief(request: Request):
         svc = service(request)
@@ -112,7 +110,7 @@ def connector_routes(entity_type: str) -> list[Route]:
     id_param = {"id": OBJECT_ID}
     routes = [
         operation("GET", prefix, list_all, operation_id=f"list_{entity_type}", tag=entity_type,
-                  summary=f"List {entity_type}, paginated", response=EntityEnvelope,
+                  summary=f"List {entity_type}, paginated", response=ConnectorEnvelope,
                   query=(SECRET_RETURNED, UNWIND_TOPICS, PAGE, PAGE_SIZE, PARTIAL_NAME,
                          Param("ids", {"type": "string"}, "Comma-separated ids"),
                          Param("connector", {"type": "string"}, "Comma-separated connector codes"),
@@ -122,14 +120,14 @@ def connector_routes(entity_type: str) -> list[Route]:
                   response=ConnectorEntity, errors=(400, 409), query=(SECRET_RETURNED, UNWIND_TOPICS, WAIT)),
         operation("POST", f"{prefix}/search", search, operation_id=f"search_{entity_type}", tag=entity_type,
                   summary=f"Search {entity_type} with filters in the body", body=ConnectorSearch,
-                  response=EntityEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS)),
+                  response=ConnectorEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS)),
         operation("GET", f"{prefix}/brief", brief, operation_id=f"brief_{entity_type}", tag=entity_type,
                   summary=f"All {entity_type}, briefly", response=BriefList),
         operation("GET", f"{prefix}/connectors", connectors, operation_id=f"{one}_connectors", tag=entity_type,
                   summary=f"The {one} connector types and their fields", response=ConnectorTypeList),
         operation("GET", prefix + "/{id}", get_one, operation_id=f"get_{one}", tag=entity_type,
                   summary=f"One {one} in the list envelope (empty when it does not exist)",
-                  response=EntityEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS), path_params=id_param),
+                  response=ConnectorEnvelope, query=(SECRET_RETURNED, UNWIND_TOPICS), path_params=id_param),
         operation("PUT", prefix + "/{id}", update, operation_id=f"update_{one}", tag=entity_type,
                   summary=f"Replace a {one}", body=ConnectorRequest, plugin_body=entity_type,
                   response=ConnectorEntity, errors=(400, 404, 409), query=(SECRET_RETURNED, UNWIND_TOPICS, WAIT),

@@ -13,10 +13,8 @@ from mockserver.http.common import (
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, operation,
 )
-from mockserver.models.common import Envelope
-from mockserver.models.pipelines import PipelineEntity, PipelineRequest
+from mockserver.models.pipelines import PipelineEntity, PipelineEnvelope, PipelineRequest
 
-PipelineEnvelope = Envelope[PipelineEntity]
 TAG = "pipelines"
 
 

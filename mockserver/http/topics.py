@@ -16,12 +16,10 @@ from mockserver.http.common import (
     authenticate, backend, parse_body, query_bool, query_int, query_list, query_page, respond,
 )
 from mockserver.http.routing import PAGE, PAGE_SIZE, PARTIAL_NAME, Param, operation
-from mockserver.models.common import Envelope
 from mockserver.models.topics import (
-    TableMetrics, TableMetricsRequest, Topic, TopicDetailsPage, TopicUpdateRequest,
+    TableMetrics, TableMetricsRequest, Topic, TopicDetailsPage, TopicEnvelope, TopicUpdateRequest,
 )
 
-TopicEnvelope = Envelope[Topic]
 TAG = "topics"
 DETAILS_LIMIT, MAX_DETAILS_LIMIT = 100, 1000
 

@@ -15,14 +15,12 @@ from mockserver.http.common import (
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, Param, operation,
 )
-from mockserver.models.common import Envelope
 from mockserver.models.transforms import (
     DeployResult, ImplementationDetails, ImplementationUpdate, ImplementationVersion, JobStatus,
-    TransformCreate, TransformEntity, TransformUpdate, TransformUpdateWithId,
+    TransformCreate, TransformEntity, TransformEnvelope, TransformUpdate, TransformUpdateWithId,
 )
 
 TAG = "transforms"
-TransformEnvelope = Envelope[TransformEntity]
 UNWIND_TOPICS = Param("unwind_topics", {"type": "boolean", "default": True},
                       "Accepted (validated); a transform lists the names and ids of its topics either way")
 REPLAY_WINDOW = Param("replay_window", {"type": "string", "pattern": r"^\d+[smhd]$"},

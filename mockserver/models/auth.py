@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 
+from mockserver.models.base import Model
 from mockserver.models.common import Body
 
 
@@ -12,7 +12,7 @@ class AccessTokenRequest(Body):
     secret: str
 
 
-class AccessTokenResponse(BaseModel):
+class AccessTokenResponse(Model):
     accessToken: str
     expires: str
     expiresIn: int

@@ -6,9 +6,10 @@ from typing import Any
 
 from typing_extensions import NotRequired, TypedDict
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from mockserver.models.common import Body, EntityOrigin, JsonInt
+from mockserver.models.base import Model
+from mockserver.models.common import Body, EntityOrigin, Envelope, JsonInt
 
 
 class ConnectorRequest(Body):
@@ -34,7 +35,7 @@ class TaskState(TypedDict):
     trace: NotRequired[str]  # only on a failed task, as Kafka Connect reports it
 
 
-class ConnectorEntity(BaseModel):
+class ConnectorEntity(Model):
     id: str
     name: str
     connector: str
@@ -55,7 +56,7 @@ class ConnectorEntity(BaseModel):
     tags: list[str]
 
 
-class ConnectorBrief(BaseModel):
+class ConnectorBrief(Model):
     id: str
     name: str
     connector: str
@@ -63,7 +64,7 @@ class ConnectorBrief(BaseModel):
     created_timestamp: str
 
 
-class ConnectorField(BaseModel):
+class ConnectorField(Model):
     name: str
     type: str
     control: str
@@ -75,15 +76,19 @@ class ConnectorField(BaseModel):
     conditions: list[dict[str, Any]] | None = None
 
 
-class ConnectorType(BaseModel):
+class ConnectorType(Model):
     connector: str
     display_name: str
     fields: list[ConnectorField]
 
 
-class BriefList(BaseModel):
+class BriefList(Model):
     result: list[ConnectorBrief]
 
 
-class ConnectorTypeList(BaseModel):
+class ConnectorTypeList(Model):
     result: list[ConnectorType]
+
+
+class ConnectorEnvelope(Envelope):
+    result: list[ConnectorEntity]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
+from mockserver.models.base import Model
 from mockserver.models.common import Body, EntityOrigin
 
 
-class Role(BaseModel):
+class Role(Model):
     id: str
     key: str
     name: str
@@ -21,7 +22,7 @@ class ClientCredentialRequest(Body):
     created_from: EntityOrigin | None = None
 
 
-class ClientCredential(BaseModel):
+class ClientCredential(Model):
     client_id: str
     description: str
     created_at: str | None

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, BaseModel, Field
+from pydantic import AliasChoices, Field
 
+from mockserver.models.base import Model
 from mockserver.models.common import Body, EntityOrigin
 
 
@@ -29,7 +30,7 @@ class KafkaUserCreate(KafkaUserUpdate):
     created_from: EntityOrigin | None = None
 
 
-class KafkaAcl(BaseModel):
+class KafkaAcl(Model):
     name: str
     topic_name: str  # the same topic, under the key the provider reads
     operation: str
@@ -37,7 +38,7 @@ class KafkaAcl(BaseModel):
     resource: str
 
 
-class KafkaUser(BaseModel):
+class KafkaUser(Model):
     username: str
     whitelist_ips: str | None
     kafka_proxy_endpoint: str

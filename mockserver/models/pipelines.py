@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
-from mockserver.models.common import Body, EntityOrigin
+from mockserver.models.base import Model
+from mockserver.models.common import Body, EntityOrigin, Envelope
 
 
 class PipelineSourceRef(Body):
@@ -46,20 +47,20 @@ class PipelineRequest(Body):
     created_from: EntityOrigin | None = None
 
 
-class PipelineSourceOut(BaseModel):
+class PipelineSourceOut(Model):
     id: str
     name: str
     connector: str
     topics: list[str]
 
 
-class PipelineDestinationOut(BaseModel):
+class PipelineDestinationOut(Model):
     id: str
     name: str
     connector: str
 
 
-class PipelineTransformOut(BaseModel):
+class PipelineTransformOut(Model):
     id: str
     name: str | None
     start_time: str | None
@@ -67,12 +68,12 @@ class PipelineTransformOut(BaseModel):
     topic: str | None
 
 
-class TopicAutoDiscoveryOut(BaseModel):
+class TopicAutoDiscoveryOut(Model):
     transform_id: str
     regex: str
 
 
-class PipelineEntity(BaseModel):
+class PipelineEntity(Model):
     id: str
     name: str
     snapshot_new_tables: bool
@@ -88,3 +89,7 @@ class PipelineEntity(BaseModel):
     sub_id: str
     tenant_id: str
     service_id: str
+
+
+class PipelineEnvelope(Envelope):
+    result: list[PipelineEntity]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from mockserver.domain.tags import TAG_TYPES
+from mockserver.models.base import Model
 from mockserver.models.common import Body, EntityOrigin
 
 TagType = Literal[TAG_TYPES]
@@ -25,7 +26,7 @@ class TagSearch(Body):
     tag_type: TagType | None = None
 
 
-class Tag(BaseModel):
+class Tag(Model):
     id: str
     name: str
     description: str
@@ -34,5 +35,5 @@ class Tag(BaseModel):
     custom: bool
 
 
-class TagList(BaseModel):
+class TagList(Model):
     tags: list[Tag]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field, model_validator
 
-from mockserver.models.common import Body, PositiveJsonInt
+from mockserver.models.base import Model
+from mockserver.models.common import Body, Envelope, PositiveJsonInt
 
 EntityType = Literal["sources", "destinations", "transforms"]
 
@@ -49,7 +50,7 @@ class TableMetricsRequest(Body):
     time_unit: str | None = None
 
 
-class TopicEntityRef(BaseModel):
+class TopicEntityRef(Model):
     entity_type: str
     entity_id: str
     name: str | None
@@ -59,7 +60,7 @@ class TopicEntityRef(BaseModel):
     topic_db_ids: list[str]
 
 
-class TopicSerialization(BaseModel):
+class TopicSerialization(Model):
     key_format: str
     value_format: str
     key_converter: str | None
@@ -67,16 +68,16 @@ class TopicSerialization(BaseModel):
     schema_registry_enabled: bool
 
 
-class TopicPartitions(BaseModel):
+class TopicPartitions(Model):
     count: int
 
 
-class TopicKafka(BaseModel):
+class TopicKafka(Model):
     partitions: TopicPartitions
     configs: dict[str, int | str]
 
 
-class Topic(BaseModel):
+class Topic(Model):
     id: str
     name: str
     prefix: str
@@ -89,7 +90,7 @@ class Topic(BaseModel):
     partition_count: int = Field(description="Same as kafka.partitions.count (read by the 2.x provider)")
 
 
-class TopicDetails(BaseModel):
+class TopicDetails(Model):
     id: str
     name: str
     entity: TopicEntityRef
@@ -99,7 +100,7 @@ class TopicDetails(BaseModel):
     messages_30d: int
 
 
-class TopicDetailsPage(BaseModel):
+class TopicDetailsPage(Model):
     page: int
     page_size: int
     total: int
@@ -107,7 +108,7 @@ class TopicDetailsPage(BaseModel):
     result: list[TopicDetails]
 
 
-class TopicMetrics(BaseModel):
+class TopicMetrics(Model):
     messages_in: int
     messages_out: int
     bytes_in: int
@@ -117,3 +118,7 @@ class TopicMetrics(BaseModel):
 
 
 TableMetrics = dict[str, dict[str, TopicMetrics]]
+
+
+class TopicEnvelope(Envelope):
+    result: list[Topic]

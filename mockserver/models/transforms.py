@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from mockserver.domain.transforms import VERSION_ID_RE
-from mockserver.models.common import Body, EntityOrigin, OBJECT_ID_PATTERN
+from mockserver.models.base import Model
+from mockserver.models.common import Body, EntityOrigin, Envelope, OBJECT_ID_PATTERN
 
 
 class TransformCreate(Body):
@@ -42,7 +43,7 @@ class ImplementationUpdate(Body):
     config: dict[str, Any] | None = None
 
 
-class TransformEntity(BaseModel):
+class TransformEntity(Model):
     id: str
     name: str
     transform_type: str
@@ -63,7 +64,7 @@ class TransformEntity(BaseModel):
     sub_id: str
 
 
-class ImplementationVersion(BaseModel):
+class ImplementationVersion(Model):
     transform_id: str
     version_id: str
     description: str | None
@@ -71,12 +72,12 @@ class ImplementationVersion(BaseModel):
     config: dict[str, Any] | None
 
 
-class ImplementationDetails(BaseModel):
+class ImplementationDetails(Model):
     transform_id: str
     impl_versions: dict[str, ImplementationVersion]
 
 
-class DeployResult(BaseModel):
+class DeployResult(Model):
     transform_id: str
     job_name: str
     job_type: str
@@ -85,8 +86,12 @@ class DeployResult(BaseModel):
     status: str
 
 
-class JobStatus(BaseModel):
+class JobStatus(Model):
     id: str
     job_name: str
     status: str
     start_time: str | None
+
+
+class TransformEnvelope(Envelope):
+    result: list[TransformEntity]

@@ -61,7 +61,7 @@ def test_contract_test_passes_against_a_live_mock(live_mock):
 def test_contract_test_fails_when_the_server_breaks_the_contract(live_mock, tmp_path):
     # A contract the mock does not honour: a list envelope without a "total" field.
     doc = json.loads((ROOT / "contracts" / "openapi.json").read_text())
-    envelope = doc["components"]["schemas"]["Envelope_ConnectorEntity_"]
+    envelope = doc["components"]["schemas"]["ConnectorEnvelope"]
     envelope["properties"]["totally"] = envelope["properties"].pop("total")
     envelope["required"] = [name if name != "total" else "totally" for name in envelope["required"]]
     spec = tmp_path / "openapi.json"

@@ -341,12 +341,79 @@ def test_a_replace_state_that_cannot_be_written_changes_nothing(open_repo):
 
 
 def test_integers_beyond_64_bits_are_kept_exactly(open_repo):
+    big, bigger = 2 ** 70 + 1, -(2 ** 80) - 1  # no float holds either: a float read back is caught
     repo = open_repo()
-    repo.insert("things", record(1, big=2 ** 70, small=-(2 ** 63)))
-    assert repo.get("things", rid(1))["big"] == 2 ** 70
+    repo.insert("things", record(1, big=big, small=-(2 ** 63)))
+    assert repo.get("things", rid(1))["big"] == big
     repo.close()
     reopened = open_repo()
-    assert reopened.get("things", rid(1))["big"] == 2 ** 70
-    reopened.insert("things", record(2, big=-(2 ** 80)))
+    assert reopened.get("things", rid(1))["big"] == big
+    reopened.insert("things", record(2, big=bigger))
     reopened.close()
-    assert open_repo().get("things", rid(2))["big"] == -(2 ** 80)
+    assert open_repo().get("things", rid(2))["big"] == bigger
+
+
+def test_a_snapshot_written_by_hand_keeps_its_big_integers_after_it_is_vouched_for(tmp_path, open_repo):
+    big = 2 ** 70 + 1
+    (tmp_path / "db.json").write_text(json.dumps({"things": {"1": record(1, big=big)}}))
+    repo = open_repo()
+    assert repo.get("things", rid(1))["big"] == big
+    repo.vouch()  # as start-up does once every record was checked
+    repo.close()
+    assert open_repo().get("things", rid(1))["big"] == big
+
+
+def test_a_restart_builds_the_indexes_the_last_server_used_taking_in_the_writes_made_meanwhile(
+        open_repo, monkeypatch):
+    repo = open_repo()
+    repo.insert_many("things", [record(i, colour="red") for i in range(1, 6)])
+    assert len(repo.find("things", where={"colour": "red"})) == 5
+    repo.close()
+
+    copied, go, builds = threading.Event(), threading.Event(), []
+    build = Repository._buckets.__func__
+
+    def build_slowly(cls, rows, fields):
+        builds.append(fields)
+        copied.set()
+        go.wait(10)  # the writes below land between the copy of the rows and the index going live
+        return build(cls, rows, fields)
+
+    monkeypatch.setattr(Repository, "_buckets", classmethod(build_slowly))
+    reopened = open_repo()
+    reopened.warm_indexes()
+    assert copied.wait(10)
+    reopened.replace("things", record(1, colour="blue"))
+    reopened.insert("things", record(9, colour="red"))
+    reopened.replace("things", record(2, colour="red", size=3))
+    go.set()
+    reopened._indexer.join(10)
+    red = reopened.find("things", where={"colour": "red"})
+    assert [r["id"] for r in red] == [rid(2), rid(3), rid(4), rid(5), rid(9)]
+    assert reopened.find("things", where={"colour": "blue"}) == [record(1, colour="blue")]
+    assert builds == [("colour",)]  # built once, off the lock: no request had to build it
+
+
+def test_an_index_built_in_the_background_is_dropped_when_the_whole_state_is_replaced(open_repo, monkeypatch):
+    repo = open_repo()
+    repo.insert_many("things", [record(i, colour="red") for i in range(1, 4)])
+    assert repo.find("things", where={"colour": "red"})
+    repo.close()
+
+    copied, go = threading.Event(), threading.Event()
+    build = Repository._buckets.__func__
+
+    def build_slowly(cls, rows, fields):
+        if threading.current_thread().name == "store-indexer":
+            copied.set()
+            go.wait(10)
+        return build(cls, rows, fields)
+
+    monkeypatch.setattr(Repository, "_buckets", classmethod(build_slowly))
+    reopened = open_repo()
+    reopened.warm_indexes()
+    assert copied.wait(10)
+    reopened.replace_state({"things": [record(7, colour="red")]})
+    go.set()
+    reopened._indexer.join(10)
+    assert [r["id"] for r in reopened.find("things", where={"colour": "red"})] == [rid(7)]
