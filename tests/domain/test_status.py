@@ -79,3 +79,11 @@ def test_short_delays_still_show_the_interim_status():
     assert status.current(status.settling("Starting", "Active", now=10, delay=0.5), 10.5) == "Active"
     # A forced status with a "then" and no "after" moves on at once.
     assert status.current(status.forced("Unassigned", now=10, then="Active"), 10) == "Active"
+
+
+def test_the_stored_form_of_a_status_the_start_up_check_reads():
+    # check_records (domain/stored.py) wants a float settles_at on every stored status.
+    assert status.forced("Broken", now=10) == {"status": "Broken", "target": None, "settles_at": 10}
+    assert status.apply_action(status.settled("Active", 0), "stop", now=3, delay=5) == \
+        {"status": "Stopped", "target": None, "settles_at": 3}
+    assert status.starting(now=3, delay=5) == {"status": "Starting", "target": "Active", "settles_at": 8}

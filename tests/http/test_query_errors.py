@@ -76,6 +76,14 @@ def test_a_malformed_flag_refuses_a_create_before_anything_is_stored(api):
     assert response.json() == issue("secret_returned", "Input should be a valid boolean", "bool_parsing")
     assert api.get("/sources").json()["total"] == 0
 
+
+@pytest.mark.parametrize("query,name", [("page=0", "page"), ("page_size=101", "page_size"), ("detailed=maybe", "detailed")])
+def test_a_malformed_parameter_is_named_when_a_later_one_is_malformed_too(api, query, name):
+    # FastAPI lists every issue; the mock may stop at the first, but never skips one.
+    response = api.get(f"/topics?{query}&entity_type=nope")
+    assert response.status_code == 422
+    assert name in [problem["loc"][1] for problem in response.json()["detail"]]
+
 # ---- bodies ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("value,where", [
