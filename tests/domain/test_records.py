@@ -123,3 +123,15 @@ def test_a_listing_holds_the_callers_live_records_and_those_in_a_delete_grace_ol
     assert ids(105.0) == (4, ["a", "d", "b", "c"])
     assert ids(200.0) == (3, ["a", "b", "c"])
     assert ids(200.0, 1, 2) == (3, ["b"])
+
+
+def test_a_deleted_record_is_stored_as_a_tombstone_once_its_grace_is_over():
+    live = record(deleted=False, config={"host": "db"}, name="pg")
+    assert records.tombstone(live, 1e12) == live
+    deleted = records.mark_deleted(live, now=100.0, grace=5.0)
+    assert records.tombstone(deleted, 104.9) == deleted
+    stone = {"id": "a" * 24, "tenant_id": "tenant-acme", "service_id": "service-acme-prod", "deleted": True,
+             "deleted_at": "1970-01-01T00:01:40.000Z", "visible_until": 105.0, "name": "pg"}
+    assert records.tombstone(deleted, 105.0) == stone
+    # A record deleted with no grace time recorded is a tombstone at once.
+    assert records.tombstone(record(deleted=True, config={"x": 1}), 0.5) == record(deleted=True)

@@ -84,6 +84,14 @@ def test_a_malformed_parameter_is_named_when_a_later_one_is_malformed_too(api, q
     assert response.status_code == 422
     assert name in [problem["loc"][1] for problem in response.json()["detail"]]
 
+
+def test_an_entity_type_outside_the_choices_is_422_listing_them(api):
+    response = api.get("/topics?entity_type=nope")
+    assert response.status_code == 422
+    [problem] = response.json()["detail"]
+    assert problem["loc"] == ["query", "entity_type"] and problem["type"] == "enum"
+    assert problem["msg"].startswith("Input should be 'sources', 'destinations'")
+
 # ---- bodies ---------------------------------------------------------------------
 
 @pytest.mark.parametrize("value,where", [
