@@ -30,8 +30,8 @@ MUTATIONS = {
         '"pause": (frozenset({ACTIVE, UNASSIGNED}), PAUSED)'),
     "masking flipped": (
         "mockserver/domain/secrets.py",
-        "return opened if secret_returned else mask_config(",
-        "return opened if not secret_returned else mask_config("),
+        "        if secret_returned:\n            return self.open_config(stored)",
+        "        if not secret_returned:\n            return self.open_config(stored)"),
     "tenant scope dropped": (
         "mockserver/domain/records.py",
         'return record.get("tenant_id") == who.tenant_id and record.get("service_id") == who.service_id',
@@ -46,8 +46,8 @@ MUTATIONS = {
         "    if False:\n        raise Conflict("),
     "no fsync": (
         "mockserver/store.py",
-        "os.fsync(handle.fileno())",
-        "handle.fileno()"),
+        "    def fsync(self, fd: int) -> None:\n        os.fsync(fd)",
+        "    def fsync(self, fd: int) -> None:\n        fd"),
     "page off by one": (
         "mockserver/domain/records.py",
         "start = (self.page - 1) * self.page_size",
