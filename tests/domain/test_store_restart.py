@@ -1,0 +1,114 @@
+"""What a later server reads back: the journal a crash left, the snapshot and its stamp, the files searched."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from tinydb import TinyDB
+
+from mockserver.store import Repository
+from tests.domain.test_store import open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
+
+
+def crash_after(db, code: str) -> None:
+    """Run ``code`` against ``repo`` on ``db`` in another process that then dies without closing it."""
+    script = f"import os, sys\nfrom mockserver.store import Repository\nrepo = Repository(sys.argv[1])\n{code}\nos._exit(0)\n"
+    subprocess.run([sys.executable, "-c", script, str(db)], check=True)
+
+
+def ids(records) -> list[str]:
+    return [r["id"] for r in records]
+
+
+def test_after_a_clean_shutdown_a_restart_has_no_record_to_check(open_repo):
+    repo = open_repo()
+    repo.insert_many("things", [record(1), record(2)])
+    repo.close()
+    reopened = open_repo()
+    assert ids(reopened.find("things")) == [rid(1), rid(2)]
+    assert list(reopened.unvouched("things")) == []
+
+
+def test_after_a_crash_a_restart_checks_only_what_the_journal_replayed(tmp_path, open_repo):
+    repo = open_repo()
+    repo.insert_many("things", [record(1), record(2), record(3)])
+    repo.close()
+    crash_after(tmp_path / "db.json", f"repo.replace('things', {record(2, name='new')!r})\n"
+                                      f"repo.insert('things', {record(4)!r})")
+    reopened = open_repo()
+    assert ids(reopened.find("things")) == [rid(1), rid(2), rid(3), rid(4)]
+    assert reopened.get("things", rid(2))["name"] == "new"
+    assert sorted(ids(reopened.unvouched("things"))) == [rid(2), rid(4)]
+    assert list(reopened.unvouched("others")) == []
+
+
+def test_a_state_replaced_before_a_crash_is_replayed_whole(tmp_path, open_repo):
+    repo = open_repo()
+    repo.insert_many("things", [record(1), record(2)])
+    repo.close()
+    state = {"things": [record(5)], "others": [record(6)]}
+    crash_after(tmp_path / "db.json", f"repo.replace_state({state!r})\nrepo.insert('things', {record(7)!r})")
+    reopened = open_repo()
+    assert reopened.export_state() == {"others": [record(6)], "things": [record(5), record(7)]}
+    assert sorted(ids(reopened.unvouched("things"))) == [rid(5), rid(7)]
+    assert ids(reopened.unvouched("others")) == [rid(6)]
+
+
+def test_a_snapshot_this_store_did_not_write_is_checked_whole_until_vouched_for(tmp_path, open_repo):
+    (tmp_path / "db.json").write_text(json.dumps({"things": {"1": record(1), "2": record(2)}}))
+    repo = open_repo()
+    assert ids(repo.unvouched("things")) == [rid(1), rid(2)]
+    assert list(repo.unvouched("absent")) == []
+    repo.vouch()
+    assert list(repo.unvouched("things")) == []
+    repo.close()
+    assert list(open_repo().unvouched("things")) == []
+
+
+def test_a_snapshot_edited_after_the_server_stopped_is_checked_whole(tmp_path, open_repo):
+    repo = open_repo()
+    repo.insert_many("things", [record(1), record(2)])
+    repo.close()
+    snapshot = tmp_path / "db.json"
+    data = json.loads(snapshot.read_text())
+    data["things"]["2"]["name"] = "edited by hand"
+    snapshot.write_text(json.dumps(data))
+    reopened = open_repo()
+    assert reopened.get("things", rid(2))["name"] == "edited by hand"
+    assert ids(reopened.unvouched("things")) == [rid(1), rid(2)]
+
+
+def test_the_snapshot_numbers_documents_as_tinydb_does(tmp_path, open_repo):
+    repo = open_repo()
+    for i in (7, 8, 9):
+        repo.insert("things", record(i))
+    repo.close()
+    stored = TinyDB(str(tmp_path / "db.json")).table("things")
+    assert [(d.doc_id, d["id"]) for d in stored.all()] == [(1, rid(7)), (2, rid(8)), (3, rid(9))]
+    repo = open_repo()
+    repo.replace_state({"things": [record(4), record(5)]})
+    repo.close()
+    stored = TinyDB(str(tmp_path / "db.json")).table("things")
+    assert [(d.doc_id, d["id"]) for d in stored.all()] == [(1, rid(4)), (2, rid(5))]
+
+
+SEAL = re.compile(rb'"seal":"(\w+)"')
+
+
+def test_a_stored_value_is_found_in_the_snapshot_and_in_the_journal(tmp_path, open_repo):
+    assert Repository(":memory:").search_stored(SEAL) is None
+    repo = open_repo()
+    assert repo.search_stored(SEAL) is None  # no file yet
+    repo.insert("things", record(1, seal="insnapshot"))
+    repo.close()
+    reopened = open_repo()
+    assert reopened.search_stored(SEAL) == b"insnapshot"
+    reopened.close()
+    (tmp_path / "db.json").write_text(json.dumps({"things": {"1": record(1)}}))
+    crash_after(tmp_path / "db.json", f"repo.insert('things', {record(2, seal='injournal')!r})")
+    repo = open_repo()
+    assert repo.search_stored(SEAL) == b"injournal"
+    assert repo.search_stored(re.compile(rb'"absent":"(\w+)"')) is None
