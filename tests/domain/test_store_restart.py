@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
+import stat
 import subprocess
 import sys
 
+import pytest
 from tinydb import TinyDB
 
+from mockserver.errors import StartupError
 from mockserver.store import Repository
 from tests.domain.test_store import open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
 
@@ -112,3 +117,34 @@ def test_a_stored_value_is_found_in_the_snapshot_and_in_the_journal(tmp_path, op
     repo = open_repo()
     assert repo.search_stored(SEAL) == b"injournal"
     assert repo.search_stored(re.compile(rb'"absent":"(\w+)"')) is None
+
+
+def test_the_lock_beside_the_database_names_its_holder(tmp_path, open_repo):
+    open_repo()
+    lock = tmp_path / "db.json.lock"
+    assert lock.read_text().split("\n")[0] == str(os.getpid())
+    with pytest.raises(StartupError) as refused:
+        Repository(str(tmp_path / "db.json"))
+    assert str(refused.value) == (f"{tmp_path / 'db.json'} is in use by another streamkap-mock server "
+                                  f"(pid {os.getpid()}); stop it or give this one another --db")
+
+
+@pytest.mark.parametrize("content, holder", [(b"", "unknown"), (b"  \n", "unknown"), (b"\xff42\n", "\ufffd42")])
+def test_a_lock_held_by_a_process_that_has_not_named_itself_is_still_reported(tmp_path, content, holder):
+    lock = tmp_path / "db.json.lock"
+    lock.write_bytes(content)
+    with open(lock, "rb") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        with pytest.raises(StartupError) as refused:
+            Repository(str(tmp_path / "db.json"))
+    assert f"(pid {holder});" in str(refused.value)
+
+
+def test_the_journal_and_the_lock_are_created_readable_by_all_writable_by_the_owner(tmp_path, open_repo):
+    previous = os.umask(0)  # the modes asked for, unmasked
+    try:
+        open_repo().insert("things", record(1))
+    finally:
+        os.umask(previous)
+    for name in ("db.json.journal", "db.json.lock"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
