@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import re
 import stat
 import subprocess
 import sys
+import threading
 
 import pytest
 from tinydb import TinyDB
@@ -148,3 +150,65 @@ def test_the_journal_and_the_lock_are_created_readable_by_all_writable_by_the_ow
         os.umask(previous)
     for name in ("db.json.journal", "db.json.lock"):
         assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+
+
+@pytest.mark.parametrize("content", [b"\xff\xfe\n\xff\n\xff", b"1\n\nnot json\n", b"1\n\nnull\n", b"1\n\n[5]\n"])
+def test_a_lock_file_left_in_another_shape_does_not_stop_start_up(tmp_path, open_repo, content):
+    repo = open_repo()
+    repo.insert("things", record(1))
+    repo.close()
+    (tmp_path / "db.json.lock").write_bytes(content)
+    reopened = open_repo()
+    assert ids(reopened.find("things")) == [rid(1)]
+    assert list(reopened.unvouched("things")) == [record(1)]  # no stamp of it: checked again
+
+
+def test_a_restart_warms_an_index_on_a_nested_field(open_repo, monkeypatch):
+    slot = ("config", "slot.name")
+    repo = open_repo()
+    repo.insert_many("things", [record(i, config={"slot.name": f"s{i % 2}"}) for i in range(1, 5)])
+    assert ids(repo.find("things", where={slot: "s1"})) == [rid(1), rid(3)]
+    repo.close()
+
+    built, crashed = [], []
+    build = Repository._buckets.__func__
+
+    def recording(cls, rows, fields):
+        built.append((threading.current_thread().name, fields))
+        return build(cls, rows, fields)
+
+    monkeypatch.setattr(Repository, "_buckets", classmethod(recording))
+    monkeypatch.setattr(threading, "excepthook", crashed.append)
+    reopened = open_repo()
+    reopened.warm_indexes()
+    reopened._indexer.join(10)
+    assert crashed == [] and built == [("store-indexer", (slot,))]
+    assert ids(reopened.find("things", where={slot: "s1"})) == [rid(1), rid(3)]
+    assert len(built) == 1  # the lookup used the warmed index
+
+
+def test_a_database_in_folders_not_made_yet_is_created_with_them(tmp_path):
+    repo = Repository(str(tmp_path / "a" / "b" / "db.json"))
+    repo.insert("things", record(1))
+    repo.close()
+    assert ids(Repository(str(tmp_path / "a" / "b" / "db.json")).find("things")) == [rid(1)]
+
+
+def test_opening_a_store_leaves_the_garbage_collector_as_it_found_it(open_repo):
+    assert gc.isenabled()
+    open_repo()
+    assert gc.isenabled()
+
+
+def test_a_snapshot_of_only_whitespace_is_an_empty_database(tmp_path, open_repo):
+    (tmp_path / "db.json").write_bytes(b" \n\t\n")
+    assert open_repo().export_state() == {}
+
+
+def test_an_unreadable_snapshot_stops_start_up_naming_the_file(tmp_path):
+    (tmp_path / "db.json").write_bytes(b'{"things": ')
+    with pytest.raises(StartupError) as refused:
+        Repository(str(tmp_path / "db.json"))
+    message = str(refused.value)
+    assert message.startswith(f"{tmp_path / 'db.json'} is not a readable database (")
+    assert message.endswith("); fix it or move it away")
