@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import gc
 import json
+import logging
 import os
 import re
 import stat
@@ -15,9 +17,9 @@ import threading
 import pytest
 from tinydb import TinyDB
 
-from mockserver.errors import StartupError
+from mockserver.errors import StartupError, StorageFull
 from mockserver.store import Repository
-from tests.domain.test_store import open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
+from tests.domain.test_store import FaultyDisk, open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
 
 
 def crash_after(db, code: str) -> None:
@@ -212,3 +214,64 @@ def test_an_unreadable_snapshot_stops_start_up_naming_the_file(tmp_path):
     message = str(refused.value)
     assert message.startswith(f"{tmp_path / 'db.json'} is not a readable database (")
     assert message.endswith("); fix it or move it away")
+
+
+@pytest.mark.parametrize("snapshot", [
+    {"things": {"1": {"name": "no id"}}},
+    {"things": {"1": "not a record"}},
+    {"things": [record(1)]},
+    [record(1)],
+])
+def test_a_snapshot_that_is_not_tables_of_records_with_ids_stops_start_up(tmp_path, snapshot):
+    (tmp_path / "db.json").write_text(json.dumps(snapshot))
+    with pytest.raises(StartupError) as refused:
+        Repository(str(tmp_path / "db.json"))
+    assert str(refused.value) == (f"{tmp_path / 'db.json'} is not a database (not an object of tables of "
+                                  "records with ids); fix it or move it away")
+
+
+def journal_of(tmp_path, count: int) -> list[bytes]:
+    """The journal lines of ``count`` inserts made by a server that then crashed."""
+    crash_after(tmp_path / "db.json", f"for i in range({count}):\n    repo.insert('things', {{'id': str(i)}})")
+    return (tmp_path / "db.json.journal").read_bytes().splitlines(keepends=True)
+
+
+@pytest.mark.parametrize("corrupt_at", [1, 2])
+def test_a_corrupt_or_empty_line_followed_by_written_ones_stops_start_up(tmp_path, corrupt_at):
+    lines = journal_of(tmp_path, 3)
+    for bad in (b"garbage\n", b"\n"):
+        damaged = b"".join(lines[:corrupt_at] + [bad] + lines[corrupt_at:])
+        (tmp_path / "db.json.journal").write_bytes(damaged)
+        with pytest.raises(StartupError) as refused:
+            Repository(str(tmp_path / "db.json"))
+        message = str(refused.value)
+        assert message.startswith(f"{tmp_path / 'db.json.journal'} line {corrupt_at + 1} is corrupt (")
+        assert message.endswith("); fix it or move it away")
+        assert (tmp_path / "db.json.journal").read_bytes() == damaged  # left for the user to look at
+
+
+@pytest.mark.parametrize("torn", [b'{"put":[["things",4,{"id":"x', b'{"put":[["things",4,{"id":"x\n', b"{}"])
+def test_a_torn_last_line_is_dropped_with_a_warning(tmp_path, open_repo, caplog, torn):
+    lines = journal_of(tmp_path, 2)
+    journal = tmp_path / "db.json.journal"
+    journal.write_bytes(b"".join(lines) + torn)
+    with caplog.at_level(logging.WARNING, logger="streamkap_mock"):
+        repo = open_repo()
+    assert ids(repo.find("things")) == ["0", "1"]
+    assert [r.getMessage() for r in caplog.records] == [
+        f"{journal}: dropped a torn last line (a crash mid-write; it was never acknowledged)"]
+    assert journal.read_bytes() == b"".join(lines)
+
+
+def test_after_replaying_a_journal_a_failed_write_cuts_back_only_its_own_line(tmp_path, open_repo):
+    lines = journal_of(tmp_path, 3)
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
+    disk.fail_write = errno.ENOSPC
+    with pytest.raises(StorageFull):
+        repo.insert("things", {"id": "3"})
+    assert (tmp_path / "db.json.journal").read_bytes() == b"".join(lines)
+    disk.heal()
+    repo.insert("things", {"id": "4"})
+    repo.close()
+    assert ids(open_repo().find("things")) == ["0", "1", "2", "4"]
