@@ -349,3 +349,44 @@ def test_a_failed_compaction_is_logged_and_retried(tmp_path, open_repo, monkeypa
                                               f"([Errno {errno.ENOSPC}] No space left on device); will retry")
     assert journal.read_bytes() == b""
     assert TinyDB(str(tmp_path / "db.json")).table("things").all() == [record(1)]
+
+
+def test_records_are_stored_and_compacted_in_their_shrunk_form(tmp_path, open_repo):
+    def shrink(record: dict) -> dict:
+        return {k: v for k, v in record.items() if k != "payload"} if record.get("deleted") else record
+
+    repo = open_repo(shrink=shrink)
+    repo.insert("things", record(1, payload="kept"))
+    repo.insert("things", record(2, payload="dropped", deleted=True))
+    assert repo.get("things", rid(2)) == record(2, deleted=True)
+    (line,) = [ln for ln in (tmp_path / "db.json.journal").read_bytes().splitlines() if b'"deleted"' in ln]
+    assert b"dropped" not in line
+    repo.close()
+    assert TinyDB(str(tmp_path / "db.json")).table("things").all() == [
+        record(1, payload="kept"), record(2, deleted=True)]
+
+
+def test_a_store_in_memory_loaded_nothing_so_has_nothing_to_check():
+    repo = Repository(":memory:")
+    repo.insert("things", record(1))
+    assert list(repo.unvouched("things")) == []
+
+
+def test_the_store_s_background_thread_is_named_for_thread_dumps(open_repo):
+    open_repo()
+    assert "store-compactor" in [thread.name for thread in threading.enumerate()]
+
+
+def test_a_first_write_long_after_opening_is_still_compacted_when_idle(tmp_path, open_repo, monkeypatch):
+    crashed = []
+    monkeypatch.setattr(threading, "excepthook", crashed.append)
+    repo = open_repo(compact_idle=0.02)
+    threading.Event().wait(0.3)  # the compactor has looked several times and found nothing written
+    repo.insert("things", record(1))
+    journal = tmp_path / "db.json.journal"
+    for _ in range(500):
+        if not journal.stat().st_size:
+            break
+        threading.Event().wait(0.02)
+    assert crashed == []
+    assert journal.read_bytes() == b""

@@ -98,10 +98,22 @@ def test_the_snapshot_numbers_documents_as_tinydb_does(tmp_path, open_repo):
     stored = TinyDB(str(tmp_path / "db.json")).table("things")
     assert [(d.doc_id, d["id"]) for d in stored.all()] == [(1, rid(7)), (2, rid(8)), (3, rid(9))]
     repo = open_repo()
-    repo.replace_state({"things": [record(4), record(5)]})
+    repo.insert("things", record(10))  # numbered on from the snapshot's last
+    repo.close()
+    assert [d.doc_id for d in TinyDB(str(tmp_path / "db.json")).table("things").all()] == [1, 2, 3, 4]
+    repo = open_repo()
+    repo.replace_state({"things": [record(4), record(5)], "others": []})
+    repo.insert("others", record(6))  # the first of a table the state left empty
+    repo.close()
+    stored = TinyDB(str(tmp_path / "db.json"))
+    assert [(d.doc_id, d["id"]) for d in stored.table("things").all()] == [(1, rid(4)), (2, rid(5))]
+    assert [(d.doc_id, d["id"]) for d in stored.table("others").all()] == [(1, rid(6))]
+    crash_after(tmp_path / "db.json", f"repo.insert('things', {record(11)!r})")
+    repo = open_repo()
+    repo.insert("things", record(12))
     repo.close()
     stored = TinyDB(str(tmp_path / "db.json")).table("things")
-    assert [(d.doc_id, d["id"]) for d in stored.all()] == [(1, rid(4)), (2, rid(5))]
+    assert [d.doc_id for d in stored.all()] == [1, 2, 3, 4]
 
 
 SEAL = re.compile(rb'"seal":"(\w+)"')
@@ -275,3 +287,9 @@ def test_after_replaying_a_journal_a_failed_write_cuts_back_only_its_own_line(tm
     repo.insert("things", {"id": "4"})
     repo.close()
     assert ids(open_repo().find("things")) == ["0", "1", "2", "4"]
+
+
+def test_a_process_that_never_closes_its_store_still_exits(tmp_path):
+    script = "import sys\nfrom mockserver.store import Repository\nRepository(sys.argv[1]).insert('t', {'id': 'a'})\n"
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "db.json")], check=True, timeout=60)
+    assert Repository(str(tmp_path / "db.json")).get("t", "a") == {"id": "a"}
