@@ -247,6 +247,31 @@ def concurrent(args: argparse.Namespace) -> None:
         ids = fill(db, args.records)
         mock = Mock(db)
         presented = [mock.http.get(f"/sources/{i}").json()["result"][0] for i in ids]
+        mock.stop()
+        js_server, js_dir = json_server(), Path(tmp) / "json-server"
+        js_dir.mkdir()
+        (js_dir / "db.json").write_text(json.dumps({"sources": presented}))
+
+        def start_json_server() -> tuple[subprocess.Popen, str, float]:
+            assert js_server is not None
+            port = free_port()
+            process = subprocess.Popen([js_server, "--port", str(port), "--quiet", "db.json"], cwd=js_dir,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            base = f"http://127.0.0.1:{port}"
+            return process, base, wait_until_up(f"{base}/sources/{ids[0]}", process)
+
+        # Start-up on these records, before any write: the mock restarts on its own file, in
+        # turns with json-server on the same records.
+        startups: dict[str, list[float]] = {"mock": [], "json-server": []}
+        for _ in range(args.restarts if js_server is not None else 0):
+            restart = Mock(db)
+            startups["mock"].append(restart.startup)
+            restart.stop()
+            server, _, startup = start_json_server()
+            startups["json-server"].append(startup)
+            server.terminate()
+            server.wait()
+        mock = Mock(db)
         results: dict[str, dict[str, dict]] = {"mock": {}, "json-server": {}}
         middle = args.records // 20
         get_probe: list[float] = []
@@ -281,28 +306,7 @@ def concurrent(args: argparse.Namespace) -> None:
         after = mock.http.get("/sources?page_size=1").json()["total"]
         mock.stop()
 
-        js_server = json_server()
-        startups: dict[str, list[float]] = {"mock": [], "json-server": []}
         if js_server is not None:
-            js_dir = Path(tmp) / "json-server"
-            js_dir.mkdir()
-            (js_dir / "db.json").write_text(json.dumps({"sources": presented}))
-
-            def start_json_server() -> tuple[subprocess.Popen, str, float]:
-                port = free_port()
-                process = subprocess.Popen([js_server, "--port", str(port), "--quiet", "db.json"], cwd=js_dir,
-                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                base = f"http://127.0.0.1:{port}"
-                return process, base, wait_until_up(f"{base}/sources/{ids[0]}", process)
-
-            for _ in range(args.restarts):  # start-up on the same records, one server after the other
-                restart = Mock(db)
-                startups["mock"].append(restart.startup)
-                restart.stop()
-                server, _, startup = start_json_server()
-                startups["json-server"].append(startup)
-                server.terminate()
-                server.wait()
             server, base, _ = start_json_server()
             try:
                 flat = {k: v for k, v in presented[0].items() if k not in ("id",)}
