@@ -1,7 +1,7 @@
 """Figures for the README's Storage section: the mock beside json-server, and the mock as its store grows.
 
     python tools/benchmark.py concurrent [--records 1000] [--duration 10] [--connections 32]
-    python tools/benchmark.py scale [--sizes 1000,10000,100000] [--samples 200]
+    python tools/benchmark.py scale [--sizes 1000,10000,100000] [--samples 200] [--compare-with TREE]
     python tools/benchmark.py            # both
 
 ``concurrent`` runs ``wrk -t2 -c<connections> -d<duration>s`` (Debian: ``apt-get install wrk``)
@@ -9,11 +9,14 @@ for GET by id, a list page of 10, PUT and POST against the mock and, when
 ``npx -y json-server@0.17.4`` runs, json-server holding the same records; it prints
 requests/s, the ratio, server CPU per request (from /proc/<pid>/stat), non-2xx
 answers, the latency of a GET sent every 20 ms while the POSTs run, and whether
-every acknowledged create is still there after a restart.
+every acknowledged create is still there after a restart, and the start-up of
+both servers on those records (json-server's executable is run directly).
 
 ``scale`` fills a database with N sources (copies of one made through the API),
 then prints start-up time (on that file, then on a restart), RSS, file size and
-sequential p50/p99 of get, list (middle page), post, put and delete.
+sequential p50/p99 of get, list (middle page), post, put and delete. With
+``--compare-with TREE`` it also times restarts of another checkout (e.g. ``git
+worktree add /tmp/before <commit>``) on a copy of each file, in turns with this one.
 
 Figures only: nothing here passes or fails. The machine's load changes them; say
 which machine and what else ran beside the figures you keep.
@@ -38,7 +41,8 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 from mockserver.domain.records import new_id  # noqa: E402
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -106,20 +110,22 @@ def rss_mib(pid: int) -> float:
 
 
 class Mock:
-    """A ``streamkap-mock serve`` process on a database file."""
+    """A ``streamkap-mock serve`` process on a database file, from this checkout or from ``tree``."""
 
-    def __init__(self, db: Path) -> None:
+    def __init__(self, db: Path, tree: Path = ROOT) -> None:
         self.db = db
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        script = Path(sys.executable).parent / "streamkap-mock"
         # As installed from a wheel, with bytecode: a shell that forbids writing it would time compiling.
+        # Started from the database's folder, so that only ``tree`` holds a ``mockserver`` package.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+        env["PYTHONPATH"] = str(tree)
         self.log = db.with_name(db.name + ".log")  # the server's own lines, out of the figures' way
         with open(self.log, "ab") as log:
-            self.process = subprocess.Popen([str(script), "serve", "--port", str(self.port), "--db", str(db),
+            self.process = subprocess.Popen([sys.executable, "-c", "from mockserver.cli import main; main()",
+                                             "serve", "--port", str(self.port), "--db", str(db),
                                              "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=log,
-                                            env=env)
+                                            env=env, cwd=db.parent)
         self.startup = wait_until_up(f"{self.url}/auth/access-token", self.process)  # a 405, at once
         token = httpx.post(f"{self.url}/auth/access-token",
                            json={"client_id": "mock-client", "secret": "mock-secret"}).json()["accessToken"]
@@ -181,6 +187,15 @@ end
 """
 
 
+def json_server() -> str | None:
+    """json-server 0.17.4's executable as npx installs it; run directly, as npx's own start-up takes ~1 s."""
+    if shutil.which("npx") is None:
+        return None
+    found = subprocess.run(["npx", "-y", "-p", "json-server@0.17.4", "-c", "command -v json-server"],
+                           capture_output=True, text=True, check=False)
+    return found.stdout.strip() or None
+
+
 def wrk(url: str, duration: int, connections: int, headers: dict, script: str | None, pid: int) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     for key, value in headers.items():
@@ -232,6 +247,31 @@ def concurrent(args: argparse.Namespace) -> None:
         ids = fill(db, args.records)
         mock = Mock(db)
         presented = [mock.http.get(f"/sources/{i}").json()["result"][0] for i in ids]
+        mock.stop()
+        js_server, js_dir = json_server(), Path(tmp) / "json-server"
+        js_dir.mkdir()
+        (js_dir / "db.json").write_text(json.dumps({"sources": presented}))
+
+        def start_json_server() -> tuple[subprocess.Popen, str, float]:
+            assert js_server is not None
+            port = free_port()
+            process = subprocess.Popen([js_server, "--port", str(port), "--quiet", "db.json"], cwd=js_dir,
+                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            base = f"http://127.0.0.1:{port}"
+            return process, base, wait_until_up(f"{base}/sources/{ids[0]}", process)
+
+        # Start-up on these records, before any write: the mock restarts on its own file, in
+        # turns with json-server on the same records.
+        startups: dict[str, list[float]] = {"mock": [], "json-server": []}
+        for _ in range(args.restarts if js_server is not None else 0):
+            restart = Mock(db)
+            startups["mock"].append(restart.startup)
+            restart.stop()
+            server, _, startup = start_json_server()
+            startups["json-server"].append(startup)
+            server.terminate()
+            server.wait()
+        mock = Mock(db)
         results: dict[str, dict[str, dict]] = {"mock": {}, "json-server": {}}
         middle = args.records // 20
         get_probe: list[float] = []
@@ -266,17 +306,9 @@ def concurrent(args: argparse.Namespace) -> None:
         after = mock.http.get("/sources?page_size=1").json()["total"]
         mock.stop()
 
-        server = None
-        if shutil.which("npx") is not None:
-            js_dir = Path(tmp) / "json-server"
-            js_dir.mkdir()
-            (js_dir / "db.json").write_text(json.dumps({"sources": presented}))
-            port = free_port()
-            server = subprocess.Popen(["npx", "-y", "json-server@0.17.4", "--port", str(port), "--quiet",
-                                       "db.json"], cwd=js_dir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if js_server is not None:
+            server, base, _ = start_json_server()
             try:
-                base = f"http://127.0.0.1:{port}"
-                wait_until_up(f"{base}/sources/{ids[0]}", server)
                 flat = {k: v for k, v in presented[0].items() if k not in ("id",)}
                 ops = {
                     "GET /sources/{id}": (f"{base}/sources/{ids[len(ids) // 2]}", None),
@@ -305,6 +337,10 @@ def concurrent(args: argparse.Namespace) -> None:
         print(f"{mine['rps']:,.0f} | {ratio} | {cpu} | {mine['non2xx']} |")
     print(f"\nGET /sources/{{id}} sent every 20 ms during the POST run: {len(get_probe)} samples, "
           f"p50 {percentile(get_probe, 0.5):.1f} ms, p99 {percentile(get_probe, 0.99):.1f} ms")
+    if startups["mock"]:
+        print(f"start-up on these records (median of {args.restarts}, to the first answer): "
+              f"json-server {statistics.median(startups['json-server']):.3f} s, "
+              f"streamkap-mock {statistics.median(startups['mock']):.3f} s")
     print(f"sources before restart {before}, after restart {after} "
           f"({'every acknowledged create kept' if before == after else 'LOST WRITES'})")
 
@@ -321,12 +357,19 @@ def sequential(fn, count: int) -> tuple[float, float]:
 
 
 def scale(args: argparse.Namespace) -> None:
-    rows, load = [], os.getloadavg()[0]
+    rows, compared, load = [], [], os.getloadavg()[0]
     for size in [int(s) for s in args.sizes.split(",")]:
         with tempfile.TemporaryDirectory() as tmp:
             db = Path(tmp) / "db.json"
             ids = fill(db, size)
             file_mb = db.stat().st_size / 2 ** 20
+            other_db = None
+            if args.compare_with:  # its own copy: each tree writes its own files
+                other_db = Path(tmp) / "other" / db.name
+                other_db.parent.mkdir()
+                for path in db.parent.glob(db.name + "*"):
+                    if path.is_file():
+                        shutil.copy(path, other_db.parent / path.name)
             first = Mock(db)  # a file the server did not write: it checks every record once
             if size:  # as a user's earlier session would: its indexes are rebuilt at each restart
                 first.http.get(f"/sources/{ids[size // 2]}")
@@ -334,11 +377,22 @@ def scale(args: argparse.Namespace) -> None:
                 first.http.post("/sources", json=source_body("earlier-session"))
                 first.http.put(f"/sources/{ids[size // 2]}", json=source_body(f"bench-{size // 2}"))
             first.stop()
-            restarts = []
+            restarts, other_restarts = [], []
+            if other_db is not None:
+                Mock(other_db, args.compare_with).stop()  # its first start, on a file it did not write
             for _ in range(args.restarts - 1):  # a restart on its own file; one start-up varies with the machine
+                if other_db is not None:  # taken in turns, so both see the same machine
+                    other = Mock(other_db, args.compare_with)
+                    other_restarts.append(other.startup)
+                    other.stop()
                 restart = Mock(db)
                 restarts.append(restart.startup)
                 restart.stop()
+            if other_db is not None:
+                other = Mock(other_db, args.compare_with)
+                other_restarts.append(other.startup)
+                other.stop()
+                compared.append((size, statistics.median(other_restarts), statistics.median(restarts)))
             mock = Mock(db)
             restarts.append(mock.startup)
             try:
@@ -372,6 +426,14 @@ def scale(args: argparse.Namespace) -> None:
     for size, first_startup, startup, rss, file_mb, *ops in rows:
         cells = " | ".join(f"{p50:.1f} / {p99:.1f}" for p50, p99 in ops) if ops else " | ".join(["-"] * 5)
         print(f"| {size:,} | {first_startup:.2f} | {startup:.2f} | {rss:.0f} | {file_mb:.1f} | {cells} |")
+    if compared:
+        commit = subprocess.run(["git", "-C", str(args.compare_with), "log", "-1", "--format=%h %s"],
+                                capture_output=True, text=True, check=False).stdout.strip() or "?"
+        print(f"\nrestart s (median of {args.restarts}, taken in turns) beside {args.compare_with} ({commit})")
+        print("| sources | that tree | this tree | this / that |")
+        print("|---:|---:|---:|---:|")
+        for size, theirs, mine in compared:
+            print(f"| {size:,} | {theirs:.3f} | {mine:.3f} | {mine / theirs:.2f} |")
 
 
 def main() -> None:
@@ -382,7 +444,11 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--sizes", default="0,1000,10000,100000", help="stored sources for the scale run")
     parser.add_argument("--samples", type=int, default=200, help="sequential requests per op in the scale run")
-    parser.add_argument("--restarts", type=int, default=5, help="restarts per size in the scale run (the median is shown)")
+    parser.add_argument("--restarts", type=int, default=5,
+                        help="restarts per size in the scale run, and per server for the concurrent run's start-up")
+    parser.add_argument("--compare-with", type=Path, default=None, metavar="TREE",
+                        help="scale: also time restarts of the checkout at TREE (e.g. a git worktree of an "
+                             "older commit), in turns with this one")
     args = parser.parse_args()
     if args.what in ("concurrent", "all"):
         concurrent(args)

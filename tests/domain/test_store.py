@@ -313,6 +313,43 @@ def test_indexed_lookups_follow_every_change(open_repo):
     assert [r["id"] for r in united] == [rid(0), rid(2), rid(3), rid(4)]
 
 
+# Records of every shape an indexed field meets: a plain value, none, null, a list or object
+# (keyed by their JSON), and a path that ends early or crosses a value that is not an object.
+SHAPES = [
+    {"tenant": "a", "config": {"slot": "s1"}},
+    {"tenant": "a"},
+    {"tenant": None, "config": None},
+    {"tenant": ["a"], "config": {"slot": ["s1"]}},
+    {"tenant": {"a": 1}, "config": "s1"},
+    {"config": {"slot": None}},
+    {"tenant": "a", "config": {"slot": {"deep": 1}}},
+    {"tenant": "b", "config": {"other": "s1"}},
+    {"tenant": "a", "config": ["slot"]},
+]
+
+
+@pytest.mark.parametrize("where", [
+    {"tenant": "a"}, {"tenant": None}, {"tenant": ["a"]}, {"tenant": {"a": 1}},
+    {"tenant": "a", ("config", "slot"): "s1"}, {("config", "slot"): None}, {("config", "slot"): ["s1"]},
+    {("config", "slot"): {"deep": 1}}, {"tenant": "b", ("config", "slot"): None},
+])
+def test_an_index_finds_what_a_scan_finds_whatever_the_records_hold(open_repo, where):
+    def value(found: dict, field):
+        for part in [field] if isinstance(field, str) else field:
+            found = found.get(part) if isinstance(found, dict) else None
+        return found
+
+    repo = open_repo()
+    repo.insert_many("things", [record(i, **shape) for i, shape in enumerate(SHAPES)])
+    expected = [r["id"] for r in repo.find("things", lambda r: all(value(r, f) == v for f, v in where.items()))]
+    assert expected, "each clause matches some record"
+    assert [r["id"] for r in repo.find("things", where=where)] == expected  # the index, built from the table
+    repo.replace("things", record(0, tenant="z"))  # and kept up to date by a write
+    repo.insert("things", record(len(SHAPES), **SHAPES[0]))
+    expected = [r["id"] for r in repo.find("things", lambda r: all(value(r, f) == v for f, v in where.items()))]
+    assert [r["id"] for r in repo.find("things", where=where)] == expected
+
+
 def test_export_and_replace_state(tmp_path, open_repo):
     repo = open_repo()
     repo.insert("things", record(1))
