@@ -390,3 +390,12 @@ def test_a_first_write_long_after_opening_is_still_compacted_when_idle(tmp_path,
         threading.Event().wait(0.02)
     assert crashed == []
     assert journal.read_bytes() == b""
+
+
+def test_a_field_name_is_one_key_even_beside_a_path():
+    repo = Repository(":memory:")
+    # "ab" read as a path would reach 1 through "a" then "b"; as the name it is, the record lacks it
+    repo.insert_many("things", [record(1, a={"b": 1}, c={"d": 2}), record(2, ab=1, c={"d": 2})])
+    assert ids(repo.find("things", where={"ab": None, ("c", "d"): 2})) == [rid(1)]
+    assert ids(repo.find("things", where={"ab": 1, ("c", "d"): 2})) == [rid(2)]
+    assert ids(repo.find("things", where={"ab": 1, "id": rid(2)})) == [rid(2)]
