@@ -224,29 +224,6 @@ def test_warming_indexes_of_a_store_in_memory_does_nothing():
     assert ids(repo.find("things", where={"colour": "red"})) == [rid(1)]
 
 
-def test_an_index_remembered_for_a_table_now_gone_does_not_stop_the_others_warming(open_repo, monkeypatch):
-    repo = open_repo()
-    repo.insert_many("things", [record(i, colour="red") for i in range(1, 4)])
-    assert repo.find("gone", where={"colour": "red"}) == []  # remembered, though the table holds nothing
-    assert len(repo.find("things", where={"colour": "red"})) == 3
-    repo.close()
-
-    built, crashed = [], []
-    build = Repository._buckets.__func__
-
-    def recording(cls, rows, fields):
-        built.append((threading.current_thread().name, fields))
-        return build(cls, rows, fields)
-
-    monkeypatch.setattr(Repository, "_buckets", classmethod(recording))
-    monkeypatch.setattr(threading, "excepthook", crashed.append)
-    reopened = open_repo()
-    reopened.warm_indexes()
-    reopened.close()  # waits for the warming to end
-    assert crashed == []
-    assert ("store-indexer", ("colour",)) in built
-
-
 def test_a_snapshot_that_cannot_be_created_is_logged_with_its_cause_and_the_journal_kept(
         tmp_path, open_repo, monkeypatch, caplog):
     repo = open_repo()

@@ -177,14 +177,10 @@ def test_a_lock_file_left_in_another_shape_does_not_stop_start_up(tmp_path, open
     assert list(reopened.unvouched("things")) == [record(1)]  # no stamp of it: checked again
 
 
-def test_a_restart_warms_an_index_on_a_nested_field(open_repo, monkeypatch):
-    slot = ("config", "slot.name")
-    repo = open_repo()
-    repo.insert_many("things", [record(i, config={"slot.name": f"s{i % 2}"}) for i in range(1, 5)])
-    assert ids(repo.find("things", where={slot: "s1"})) == [rid(1), rid(3)]
-    repo.close()
-
-    built, crashed = [], []
+def watch_index_builds(monkeypatch) -> tuple[list, list]:
+    """Record each index build (thread name, fields) and each exception a thread leaves unhandled."""
+    built: list = []
+    crashed: list = []
     build = Repository._buckets.__func__
 
     def recording(cls, rows, fields):
@@ -193,12 +189,38 @@ def test_a_restart_warms_an_index_on_a_nested_field(open_repo, monkeypatch):
 
     monkeypatch.setattr(Repository, "_buckets", classmethod(recording))
     monkeypatch.setattr(threading, "excepthook", crashed.append)
+    return built, crashed
+
+
+def test_a_restart_warms_an_index_on_a_nested_field(open_repo, monkeypatch):
+    slot = ("config", "slot.name")
+    repo = open_repo()
+    repo.insert_many("things", [record(i, config={"slot.name": f"s{i % 2}"}) for i in range(1, 5)])
+    assert ids(repo.find("things", where={slot: "s1"})) == [rid(1), rid(3)]
+    repo.close()
+
+    built, crashed = watch_index_builds(monkeypatch)
     reopened = open_repo()
     reopened.warm_indexes()
     reopened._indexer.join(10)
     assert crashed == [] and built == [("store-indexer", (slot,))]
     assert ids(reopened.find("things", where={slot: "s1"})) == [rid(1), rid(3)]
     assert len(built) == 1  # the lookup used the warmed index
+
+
+def test_an_index_remembered_for_a_table_now_gone_does_not_stop_the_others_warming(open_repo, monkeypatch):
+    repo = open_repo()
+    repo.insert_many("things", [record(i, colour="red") for i in range(1, 4)])
+    assert repo.find("gone", where={"colour": "red"}) == []  # remembered, though the table holds nothing
+    assert len(repo.find("things", where={"colour": "red"})) == 3
+    repo.close()
+
+    built, crashed = watch_index_builds(monkeypatch)
+    reopened = open_repo()
+    reopened.warm_indexes()
+    reopened.close()  # waits for the warming to end
+    assert crashed == []
+    assert ("store-indexer", ("colour",)) in built
 
 
 def test_a_database_in_folders_not_made_yet_is_created_with_them(tmp_path):
