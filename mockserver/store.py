@@ -237,6 +237,7 @@ class Repository:
         self._unsynced: list[tuple[int, int, list]] = []  # (seq, journal size before, undo)
         self._lost: list[tuple[int, int]] = []  # seq ranges undone after a failed fsync
         self._journal_size = 0
+        self._uncut = False  # the journal may hold bytes past _journal_size that a failed cut left
         self._flushing: asyncio.Future | None = None
         self._fsync_lock = threading.Lock()
         self._compact_lock = threading.Lock()
@@ -544,6 +545,11 @@ class Repository:
         line = dumps(entry) + b"\n"
         before = self._journal_size
         try:
+            if self._uncut:
+                # What a failed cut left past the end would be read with this line as one
+                # corrupt line: cut it now, or write nothing.
+                self.disk.truncate(self._journal_fd, before)
+                self._uncut = False
             self.disk.write(self._journal_fd, line)
         except OSError as exc:
             self._rollback(self._undo)
@@ -567,6 +573,7 @@ class Repository:
             self.disk.truncate(self._journal_fd, size)
         except OSError:
             log.exception("could not cut %s back to %d bytes", self._journal_path, size)
+            self._uncut = True  # the next commit cuts it first
 
     # ---- durability --------------------------------------------------------------
 
@@ -665,7 +672,7 @@ class Repository:
                 old_fd, self._journal_fd = self._journal_fd, self.disk.open_append(self._journal_path)
                 os.close(old_fd)
                 # The new journal was fsync'd whole: everything written so far is durable.
-                self._journal_size = len(tail)
+                self._journal_size, self._uncut = len(tail), False
                 self._synced_seq = self._written_seq
                 self._unsynced = []
 

@@ -32,6 +32,7 @@ class FaultyDisk(Disk):
     def __init__(self) -> None:
         self.fail_write: int | None = None
         self.fail_fsync: int | None = None
+        self.fail_truncate: int | None = None
         self.fsyncs = 0
 
     def write(self, fd: int, data: bytes) -> None:
@@ -47,8 +48,13 @@ class FaultyDisk(Disk):
             raise OSError(self.fail_fsync, os.strerror(self.fail_fsync))
         super().fsync(fd)
 
+    def truncate(self, fd: int, size: int) -> None:
+        if self.fail_truncate is not None:
+            raise OSError(self.fail_truncate, os.strerror(self.fail_truncate))
+        super().truncate(fd, size)
+
     def heal(self) -> None:
-        self.fail_write = self.fail_fsync = None
+        self.fail_write = self.fail_fsync = self.fail_truncate = None
 
 
 @pytest.fixture
@@ -176,6 +182,29 @@ def test_a_failed_write_leaves_no_trace_and_the_next_one_works(tmp_path, open_re
     repo.insert("things", record(2))
     repo.close()
     assert [r["id"] for r in open_repo().find("things")] == [rid(1), rid(2)]
+
+
+def test_no_write_is_appended_to_a_half_line_that_could_not_be_cut_back(tmp_path, open_repo):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
+    repo.insert("things", record(1))
+    disk.fail_write = disk.fail_truncate = errno.EIO
+    with pytest.raises(StorageFailed):
+        repo.insert("things", record(2))  # half its line stays in the journal
+    disk.fail_write = None
+    with pytest.raises(StorageFailed):
+        repo.insert("things", record(3))  # refused while that half line cannot be cut
+    disk.heal()
+    repo.insert("things", record(4))  # acknowledged
+    assert [r["id"] for r in repo.find("things")] == [rid(1), rid(4)]
+    crashed = tmp_path / "crashed"  # the files as a crash now would leave them
+    crashed.mkdir()
+    for name in ("db.json.journal", "db.json.key"):
+        if (tmp_path / name).exists():
+            (crashed / name).write_bytes((tmp_path / name).read_bytes())
+    reopened = Repository(str(crashed / "db.json"))
+    assert [r["id"] for r in reopened.find("things")] == [rid(1), rid(4)]
+    reopened.close()
 
 
 def test_a_failed_fsync_undoes_every_write_it_covered(tmp_path, open_repo):
