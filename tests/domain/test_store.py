@@ -197,14 +197,34 @@ def test_no_write_is_appended_to_a_half_line_that_could_not_be_cut_back(tmp_path
     disk.heal()
     repo.insert("things", record(4))  # acknowledged
     assert [r["id"] for r in repo.find("things")] == [rid(1), rid(4)]
-    crashed = tmp_path / "crashed"  # the files as a crash now would leave them
+    assert ids_after_a_crash(tmp_path) == [rid(1), rid(4)]
+
+
+def test_a_compaction_leaves_out_a_half_line_that_could_not_be_cut_back(tmp_path, open_repo):
+    disk = FaultyDisk()
+    repo = open_repo(disk=disk)
+    repo.insert("things", record(1))
+    disk.fail_write = disk.fail_truncate = errno.EIO
+    with pytest.raises(StorageFailed):
+        repo.insert("things", record(2))
+    disk.heal()
+    repo.compact()
+    repo.insert("things", record(3))
+    assert ids_after_a_crash(tmp_path) == [rid(1), rid(3)]
+
+
+def ids_after_a_crash(folder) -> list[str]:
+    """The ids a new server reads from a copy of the files as a crash now would leave them."""
+    crashed = folder / "crashed"
     crashed.mkdir()
-    for name in ("db.json.journal", "db.json.key"):
-        if (tmp_path / name).exists():
-            (crashed / name).write_bytes((tmp_path / name).read_bytes())
+    for name in ("db.json", "db.json.journal"):
+        if (folder / name).exists():
+            (crashed / name).write_bytes((folder / name).read_bytes())
     reopened = Repository(str(crashed / "db.json"))
-    assert [r["id"] for r in reopened.find("things")] == [rid(1), rid(4)]
-    reopened.close()
+    try:
+        return [r["id"] for r in reopened.find("things")]
+    finally:
+        reopened.close()
 
 
 def test_a_failed_fsync_undoes_every_write_it_covered(tmp_path, open_repo):
