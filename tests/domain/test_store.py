@@ -184,13 +184,19 @@ def test_a_failed_write_leaves_no_trace_and_the_next_one_works(tmp_path, open_re
     assert [r["id"] for r in open_repo().find("things")] == [rid(1), rid(2)]
 
 
-def test_no_write_is_appended_to_a_half_line_that_could_not_be_cut_back(tmp_path, open_repo):
+def a_half_line_that_cannot_be_cut(open_repo) -> tuple[Repository, FaultyDisk]:
+    """A store holding record 1, whose journal ends with half of record 2's refused line."""
     disk = FaultyDisk()
     repo = open_repo(disk=disk)
     repo.insert("things", record(1))
     disk.fail_write = disk.fail_truncate = errno.EIO
     with pytest.raises(StorageFailed):
-        repo.insert("things", record(2))  # half its line stays in the journal
+        repo.insert("things", record(2))
+    return repo, disk
+
+
+def test_no_write_is_appended_to_a_half_line_that_could_not_be_cut_back(tmp_path, open_repo):
+    repo, disk = a_half_line_that_cannot_be_cut(open_repo)
     disk.fail_write = None
     with pytest.raises(StorageFailed):
         repo.insert("things", record(3))  # refused while that half line cannot be cut
@@ -201,12 +207,7 @@ def test_no_write_is_appended_to_a_half_line_that_could_not_be_cut_back(tmp_path
 
 
 def test_a_compaction_leaves_out_a_half_line_that_could_not_be_cut_back(tmp_path, open_repo):
-    disk = FaultyDisk()
-    repo = open_repo(disk=disk)
-    repo.insert("things", record(1))
-    disk.fail_write = disk.fail_truncate = errno.EIO
-    with pytest.raises(StorageFailed):
-        repo.insert("things", record(2))
+    repo, disk = a_half_line_that_cannot_be_cut(open_repo)
     disk.heal()
     repo.compact()
     repo.insert("things", record(3))
