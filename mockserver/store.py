@@ -432,10 +432,10 @@ class Repository:
         for number, record in zip(map(int, rows), rows.values()):
             try:
                 value = direct(record)
-                bucket = buckets.get(value)
+                hash(value)  # TypeError for a list or object
             except (KeyError, TypeError):
                 value = cls._index_key(record, fields)
-                bucket = buckets.get(value)
+            bucket = buckets.get(value)
             if bucket is None:
                 buckets[value] = [number]
             else:
