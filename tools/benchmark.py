@@ -138,6 +138,13 @@ class Mock:
         self.process.wait(timeout=600)
 
 
+def startup_of(db: Path, tree: Path = ROOT) -> float:
+    """Seconds a server from ``tree`` takes to answer on ``db`` (it is stopped again)."""
+    mock = Mock(db, tree)
+    mock.stop()
+    return mock.startup
+
+
 def fill(db: Path, count: int) -> list[str]:
     """A database holding ``count`` sources (copies of one made by the mock) and their topics; their ids."""
     mock = Mock(db)
@@ -264,9 +271,7 @@ def concurrent(args: argparse.Namespace) -> None:
         # turns with json-server on the same records.
         startups: dict[str, list[float]] = {"mock": [], "json-server": []}
         for _ in range(args.restarts if js_server is not None else 0):
-            restart = Mock(db)
-            startups["mock"].append(restart.startup)
-            restart.stop()
+            startups["mock"].append(startup_of(db))
             server, _, startup = start_json_server()
             startups["json-server"].append(startup)
             server.terminate()
@@ -382,16 +387,10 @@ def scale(args: argparse.Namespace) -> None:
                 Mock(other_db, args.compare_with).stop()  # its first start, on a file it did not write
             for _ in range(args.restarts - 1):  # a restart on its own file; one start-up varies with the machine
                 if other_db is not None:  # taken in turns, so both see the same machine
-                    other = Mock(other_db, args.compare_with)
-                    other_restarts.append(other.startup)
-                    other.stop()
-                restart = Mock(db)
-                restarts.append(restart.startup)
-                restart.stop()
+                    other_restarts.append(startup_of(other_db, args.compare_with))
+                restarts.append(startup_of(db))
             if other_db is not None:
-                other = Mock(other_db, args.compare_with)
-                other_restarts.append(other.startup)
-                other.stop()
+                other_restarts.append(startup_of(other_db, args.compare_with))
                 compared.append((size, statistics.median(other_restarts), statistics.median(restarts)))
             mock = Mock(db)
             restarts.append(mock.startup)
