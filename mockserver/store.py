@@ -19,6 +19,10 @@ Strategy (documented in the README, "Storage"):
 - One server per database: an OS lock on ``<db>.lock`` that names its holder.
 - Equality indexes (built on first use, kept up to date on every write) let a
   lookup or a page cost about its result, in creation order.
+- ``<db>.index``, written with each snapshot, says where each record lies in it,
+  its id, and the indexes built then. A restart that finds it matching the
+  snapshot reads the snapshot as bytes and leaves each record encoded until it
+  is first read: a large store starts without parsing it.
 """
 
 from __future__ import annotations
@@ -33,10 +37,12 @@ import gc
 import heapq
 import itertools
 import logging
+import marshal
 import mmap
 import operator
 import os
 import re
+import sys
 import threading
 import time
 from pathlib import Path
@@ -50,11 +56,16 @@ from mockserver.errors import StartupError, StorageFailed, StorageFull
 from mockserver.jsoncodec import deep_copy as _copy, dumps, loads, needs_exact
 
 Record = dict[str, Any]
+# A record still encoded in the snapshot read at start-up: its offset there << 32 | its length.
+Span = int
 # Field equalities: a field is a top-level name, or a path into nested objects (``("config", "slot.name")``).
 Field = str | tuple[str, ...]
 Where = dict[Field, Any]
 MEMORY = ":memory:"
 log = logging.getLogger("streamkap_mock")
+
+# First line of ``<db>.index``: its format and the marshal it needs, then the snapshot it describes.
+_INDEX_FORMAT = f"streamkap-mock-index 1 python{sys.version_info[0]}.{sys.version_info[1]}"
 
 # The write a request made, so the HTTP layer can await its fsync before answering.
 _ticket: contextvars.ContextVar[int] = contextvars.ContextVar("streamkap_mock_write_ticket", default=0)
@@ -219,7 +230,10 @@ class Repository:
         self._compact_bytes = compact_bytes
         self._compact_idle = compact_idle
         self._lock = threading.RLock()
-        self._doc: dict[str, dict[str, Record]] = {}
+        # A row is a record, or (until first read) the Span of its encoding in ``_loaded``.
+        self._doc: dict[str, dict[str, Record | Span]] = {}
+        self._loaded = b""  # the snapshot as read at start-up, when its records were left encoded
+        self._index_fits = False  # whether <db>.index describes the snapshot on disk
         self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
         self._next: dict[str, int] = {}
         self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
@@ -284,7 +298,9 @@ class Repository:
             self._vouched = identity in ("", stamped)
             if identity and identity == stamped:
                 self._snapshot_exact = parser == "exact"
-            self._install(self._load_snapshot())
+                self._index_fits = self._load_indexed(identity)
+            if not self._index_fits:
+                self._install(self._load_snapshot())
             self._replay()
             self._journal_fd = self.disk.open_append(self._journal_path)
             if sum(map(len, self._doc.values())) > 10_000:
@@ -328,6 +344,45 @@ class Repository:
                                "fix it or move it away")
         return data
 
+    @property
+    def _index_path(self) -> Path:
+        assert self._path is not None
+        return self._path.with_name(self._path.name + ".index")
+
+    def _load_indexed(self, identity: str) -> bool:
+        """Install the snapshot as ``<db>.index`` describes it, its records left encoded; False if it does not fit.
+
+        Only a snapshot this store wrote, unchanged since (``identity`` is its stamp), gets here.
+        """
+        try:
+            with open(self._index_path, "rb") as handle:
+                if handle.readline() != f"{_INDEX_FORMAT} {identity}\n".encode():
+                    return False
+                tables, following, indexes = marshal.loads(handle.read())  # load() reads piece by piece: 10x slower
+        except FileNotFoundError:
+            return False
+        except (EOFError, ValueError, TypeError):  # cut short or damaged: parse the snapshot instead
+            return False
+        assert self._path is not None
+        self._loaded = self._path.read_bytes()
+        self._doc.clear()
+        self._doc.update({table: dict(zip(keys, spans)) for table, (keys, _, spans) in tables.items()})
+        self._ids = {table: dict(zip(ids, keys)) for table, (keys, ids, _) in tables.items()}
+        self._next = following
+        self._indexes = marshal.loads(indexes)
+        self._generation += 1
+        return True
+
+    def _index_file(self, tables: dict[str, dict[str, Record | Span]], ids: dict[str, dict[str, str]],
+                    spans: dict[str, list[Span]], following: dict[str, int], indexes: bytes) -> bytes:
+        """``<db>.index`` for a snapshot of ``tables`` (with their ``ids``, id -> key) whose records lie at ``spans``."""
+        described = {}
+        for table, rows in tables.items():
+            id_of = {key: record_id for record_id, key in ids.get(table, {}).items()}
+            keys = list(rows)
+            described[table] = (keys, [id_of[key] for key in keys], spans[table])
+        return marshal.dumps((described, following, indexes))
+
     def _replay(self) -> None:
         journal = self._journal_path
         raw = journal.read_bytes() if journal.exists() else b""
@@ -367,19 +422,41 @@ class Repository:
 
     def _install(self, data: dict) -> None:
         """Make ``data`` the whole state, rebuilding the id lookups (indexes are rebuilt on use)."""
+        self._restore((data, {t: {r["id"]: k for k, r in rows.items()} for t, rows in data.items()},
+                       {t: max(map(int, rows), default=0) + 1 for t, rows in data.items()}))
+
+    def _state(self) -> tuple:
+        """The whole state, for ``_restore`` (rows copied, records shared)."""
+        return ({t: dict(rows) for t, rows in self._doc.items()}, {t: dict(ids) for t, ids in self._ids.items()},
+                dict(self._next))
+
+    def _restore(self, state: tuple) -> None:
         self._doc.clear()
-        self._doc.update(data)
-        self._ids = {t: {r["id"]: k for k, r in rows.items()} for t, rows in data.items()}
-        self._next = {t: max(map(int, rows), default=0) + 1 for t, rows in data.items()}
+        self._doc.update(state[0])
+        self._ids, self._next = state[1], state[2]
         self._indexes = {}
         self._generation += 1
 
     # ---- the in-memory state -------------------------------------------------
 
+    def _decoded(self, row: Record | Span | None) -> Record | None:
+        """A row as a record: one still encoded in the snapshot read at start-up is parsed (not kept)."""
+        if type(row) is int:
+            start = row >> 32
+            return loads(self._loaded[start:start + (row & 0xFFFFFFFF)])
+        return row  # type: ignore[return-value]
+
+    def _row(self, rows: dict[str, Record | Span], key: str) -> Record | None:
+        """The record at ``key`` of live ``rows``, parsed once and kept if it was still encoded."""
+        row = rows.get(key)
+        if type(row) is int:
+            row = rows[key] = self._decoded(row)  # type: ignore[assignment]
+        return row  # type: ignore[return-value]
+
     def _put(self, table: str, key: str, record: Record | None) -> Record | None:
         """Set one document (None removes it), keeping the lookups in step; returns the old one."""
         rows = self._doc.setdefault(table, {})
-        old = rows.get(key)
+        old = self._decoded(rows.get(key))
         ids = self._ids.setdefault(table, {})
         if record is None:
             rows.pop(key, None)
@@ -422,19 +499,20 @@ class Repository:
             buckets = indexes[fields] = self._buckets(self._doc.get(table, {}), fields)
         return buckets
 
-    @classmethod
-    def _buckets(cls, rows: dict[str, Record], fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
+    def _buckets(self, rows: dict[str, Record | Span], fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
         # Most records hold a plain value in every indexed field: their key is read directly
         # (a 100,000-record index builds about 2x faster). One that lacks a field, has no object
         # on a path, or holds a list or object (unhashable: its key is its JSON) takes ``_index_key``.
         direct = _direct_key(fields)
         buckets: dict[tuple, list[int]] = {}
         for number, record in zip(map(int, rows), rows.values()):
+            if type(record) is int:
+                record = self._decoded(record)
             try:
                 value = direct(record)
                 hash(value)  # TypeError for a list or object
             except (KeyError, TypeError):
-                value = cls._index_key(record, fields)
+                value = self._index_key(record, fields)
             bucket = buckets.get(value)
             if bucket is None:
                 buckets[value] = [number]
@@ -471,14 +549,14 @@ class Repository:
                     continue
                 current = self._doc.get(table, {})
                 for key in changed:
-                    self._move(buckets, int(key), self._index_key(rows.get(key), fields),
-                               self._index_key(current.get(key), fields))
+                    self._move(buckets, int(key), self._index_key(self._decoded(rows.get(key)), fields),
+                               self._index_key(self._decoded(current.get(key)), fields))
                 self._indexes.setdefault(table, {})[fields] = buckets
 
-    def _candidates(self, table: str, where: Where | list[Where] | None) -> Iterable[Record]:
+    def _candidates(self, table: str, where: Where | list[Where] | None) -> _Rows:
         rows = self._doc.get(table, {})
         if where is None:
-            return rows.values()
+            return _Rows(self, rows, None)
         lists = []
         for clause in [where] if isinstance(where, dict) else where:
             fields = tuple(sorted(clause, key=repr))
@@ -486,7 +564,7 @@ class Repository:
             if bucket:
                 lists.append(bucket)
         keys = lists[0] if len(lists) == 1 else list(heapq.merge(*lists))
-        return _Rows(rows, keys if lists else [])
+        return _Rows(self, rows, keys if lists else [])
 
     # ---- transactions ----------------------------------------------------------
 
@@ -516,7 +594,7 @@ class Repository:
     def _rollback(self, undo: list) -> None:
         for table, key, old in reversed(undo):
             if table == "*":
-                self._install(old)  # type: ignore[arg-type]
+                self._restore(old)  # type: ignore[arg-type]
             else:
                 self._put(table, key, old)
 
@@ -647,7 +725,8 @@ class Repository:
             if self._closed:
                 return
             idle = time.monotonic() - self._last_write >= self._compact_idle
-            if self._journal_size > self._compact_bytes or (idle and self._journal_size):
+            # Idle, a snapshot with no index file that fits it gets one too (start-up parsed it whole).
+            if self._journal_size > self._compact_bytes or (idle and (self._journal_size or not self._index_fits)):
                 try:
                     self.compact()
                 except (OSError, StorageFailed) as exc:  # e.g. disk full: the journal still holds everything
@@ -661,11 +740,18 @@ class Repository:
             with self._lock:
                 if self._unsynced:  # a snapshot holds only what is durable (or it could outlive an undo)
                     self._sync(self._written_seq)
-                tables = {t: dict(rows) for t, rows in self._doc.items()}
+                tables, ids, following = self._state()
+                indexes = marshal.dumps(self._indexes)
                 mark = self._journal_size
             exact: list[str] = []
-            self.disk.replace_file(self._path, self._snapshot_chunks(tables, exact))
-            self._stamp_snapshot(bool(exact))
+            spans: dict[str, list[Span]] = {}
+            self.disk.replace_file(self._path, self._snapshot_chunks(tables, exact, spans))
+            identity = self._stamp_snapshot(bool(exact))
+            self._index_fits = False
+            with contextlib.suppress(OSError):  # without it, the next start-up parses the snapshot
+                self.disk.replace_file(self._index_path, [
+                    f"{_INDEX_FORMAT} {identity}\n".encode(), self._index_file(tables, ids, spans, following, indexes)])
+                self._index_fits = True
             with self._lock, self._fsync_lock:
                 tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
                 self.disk.replace_file(self._journal_path, [tail])
@@ -676,26 +762,43 @@ class Repository:
                 self._synced_seq = self._written_seq
                 self._unsynced = []
 
-    def _stamp_snapshot(self, exact: bool) -> None:
+    def _stamp_snapshot(self, exact: bool) -> str:
+        """Stamp the snapshot on disk as this store's; returns its identity."""
+        identity = _identity(self._path)
         if self._os_lock is not None:
-            self._os_lock.stamp_snapshot(f"{_identity(self._path)} {'exact' if exact else 'orjson'}")
+            self._os_lock.stamp_snapshot(f"{identity} {'exact' if exact else 'orjson'}")
+        return identity
 
-    def _snapshot_chunks(self, tables: dict[str, dict[str, Record]], exact: list[str]) -> Iterator[bytes]:
+    def _snapshot_chunks(self, tables: dict[str, dict[str, Record | Span]], exact: list[str],
+                         spans: dict[str, list[Span]]) -> Iterator[bytes]:
         """The TinyDB JSON document, record by record, so other threads run between the pieces.
 
-        Appends to ``exact`` the key of every record only the exact encoder could write.
+        Appends to ``exact`` the key of every record only the exact encoder could write,
+        and to ``spans[table]`` where each record lies in the document, in row order.
         """
         yield b"{"
+        size = 1
         for t_number, (table, rows) in enumerate(tables.items()):
-            yield (b"," if t_number else b"") + orjson.dumps(table) + b":{"
+            head = (b"," if t_number else b"") + orjson.dumps(table) + b":{"
+            yield head
+            size += len(head)
+            where = spans[table] = []
             for r_number, (key, record) in enumerate(rows.items()):
-                if self._shrink is not None:
-                    record = self._shrink(record)
-                encoded = dumps(record)
+                if type(record) is int:  # still as the last snapshot held it: already in its stored form
+                    start = record >> 32
+                    encoded = self._loaded[start:start + (record & 0xFFFFFFFF)]
+                else:
+                    if self._shrink is not None:
+                        record = self._shrink(record)
+                    encoded = dumps(record)
                 if encoded[:1] == b" ":
                     exact.append(key)
-                yield (b"," if r_number else b"") + orjson.dumps(key) + b":" + encoded
+                piece = (b"," if r_number else b"") + orjson.dumps(key) + b":" + encoded
+                where.append((size + len(piece) - len(encoded)) << 32 | len(encoded))
+                size += len(piece)
+                yield piece
             yield b"}"
+            size += 1
         yield b"}"
 
     # ---- the public interface ------------------------------------------------------
@@ -717,6 +820,7 @@ class Repository:
             key = self._ids.get(table, {}).get(record_id)
             if key is None:
                 return None
+            self._row(self._doc[table], key)  # TinyDB reads records, not their encodings
             doc = self._db.table(table).get(doc_id=int(key))
             return _copy(doc) if doc is not None else None
 
@@ -746,9 +850,7 @@ class Repository:
         with self._lock:
             candidates = self._candidates(table, where)
             if predicate is None:
-                total = len(candidates)  # type: ignore[arg-type]
-                page = (candidates[start:stop] if isinstance(candidates, _Rows)
-                        else list(itertools.islice(candidates, start, stop)))
+                total, page = len(candidates), candidates[start:stop]
             else:
                 matches = [r for r in candidates if predicate(r)]
                 total, page = len(matches), matches[start:stop]
@@ -774,12 +876,9 @@ class Repository:
         unchanged since (see ``_Lock``); then only those the journal replayed.
         """
         rows = self._doc.get(table, {})
-        if not self._vouched:
-            yield from rows.values()
-            return
-        for key in self._replayed.get(table, ()):
+        for key in list(rows) if not self._vouched else self._replayed.get(table, ()):
             if key in rows:
-                yield rows[key]
+                yield self._row(rows, key)  # type: ignore[misc]
 
     def vouch(self) -> None:
         """Every record start-up loaded was checked: vouch for this snapshot at the next start-up too."""
@@ -789,12 +888,12 @@ class Repository:
 
     def count(self, table: str, where: Where | None = None) -> int:
         with self._lock:
-            return len(self._candidates(table, where))  # type: ignore[arg-type]
+            return len(self._candidates(table, where))
 
     def export_state(self) -> dict:
         """A deep, plain-JSON copy of every table: ``{table: [record, ...]}`` in creation order (a snapshot)."""
         with self._lock:
-            return {table: [_copy(rows[k]) for k in sorted(rows, key=int)]
+            return {table: [_copy(self._row(rows, k)) for k in sorted(rows, key=int)]
                     for table, rows in sorted(self._doc.items())}
 
     def replace_state(self, data: dict) -> None:
@@ -806,7 +905,7 @@ class Repository:
             raise ValueError("state must be {table: [{id: ..., ...}, ...]}")
         new = {t: {str(n): r for n, r in enumerate(records, 1)} for t, records in _copy(data).items()}
         with self.transaction():
-            old = {t: dict(rows) for t, rows in self._doc.items()}
+            old = self._state()
             self._install(new)
             self._undo.append(("*", "", old))  # type: ignore[arg-type]
             self._changes.clear()
@@ -826,7 +925,7 @@ class Repository:
         if self._path is None:
             return
         try:
-            if self._journal_size:
+            if self._journal_size or (not self._index_fits and self._path.exists()):
                 self.compact()
         except (OSError, StorageFailed) as exc:
             log.warning("could not compact %s at shutdown (%s); the journal keeps every write", self._path, exc)
@@ -838,16 +937,22 @@ class Repository:
 
 
 class _Rows:
-    """The records of a list of doc ids, sliced without copying the rest."""
+    """The records of a list of doc ids (None: all of them), sliced without reading the rest."""
 
-    def __init__(self, rows: dict[str, Record], keys: list[int]) -> None:
-        self._rows, self._keys = rows, keys
+    def __init__(self, repo: Repository, rows: dict[str, Record | Span], keys: list[int] | None) -> None:
+        self._repo, self._rows, self._keys = repo, rows, keys
 
     def __len__(self) -> int:
-        return len(self._keys)
+        return len(self._rows if self._keys is None else self._keys)
 
     def __iter__(self) -> Iterator[Record]:
-        return (self._rows[str(k)] for k in self._keys)
+        return self._records(self._rows if self._keys is None else map(str, self._keys))
 
     def __getitem__(self, span: slice) -> list[Record]:
-        return [self._rows[str(k)] for k in self._keys[span]]
+        if self._keys is None:
+            return list(self._records(itertools.islice(self._rows, span.start, span.stop)))
+        return list(self._records(map(str, self._keys[span])))
+
+    def _records(self, keys: Iterable[str]) -> Iterator[Record]:
+        row = self._repo._row
+        return (row(self._rows, key) for key in keys)  # type: ignore[misc]

@@ -214,6 +214,11 @@ def test_a_compaction_leaves_out_a_half_line_that_could_not_be_cut_back(tmp_path
     assert ids_after_a_crash(tmp_path) == [rid(1), rid(3)]
 
 
+def without_index_file(folder) -> None:
+    """Take away the snapshot's index file, as a crash before it was written or an older server leaves it."""
+    (folder / "db.json.index").unlink()
+
+
 def ids_after_a_crash(folder) -> list[str]:
     """The ids a new server reads from a copy of the files as a crash now would leave them."""
     crashed = folder / "crashed"
@@ -450,23 +455,24 @@ def test_a_snapshot_written_by_hand_keeps_its_big_integers_after_it_is_vouched_f
     assert open_repo().get("things", rid(1))["big"] == big
 
 
-def test_a_restart_builds_the_indexes_the_last_server_used_taking_in_the_writes_made_meanwhile(
+def test_a_restart_builds_the_indexes_the_last_server_used_taking_in_the_writes_made_meanwhile(tmp_path, 
         open_repo, monkeypatch):
     repo = open_repo()
     repo.insert_many("things", [record(i, colour="red") for i in range(1, 6)])
     assert len(repo.find("things", where={"colour": "red"})) == 5
     repo.close()
+    without_index_file(tmp_path)
 
     copied, go, builds = threading.Event(), threading.Event(), []
-    build = Repository._buckets.__func__
+    build = Repository._buckets
 
-    def build_slowly(cls, rows, fields):
+    def build_slowly(self, rows, fields):
         builds.append(fields)
         copied.set()
         go.wait(10)  # the writes below land between the copy of the rows and the index going live
-        return build(cls, rows, fields)
+        return build(self, rows, fields)
 
-    monkeypatch.setattr(Repository, "_buckets", classmethod(build_slowly))
+    monkeypatch.setattr(Repository, "_buckets", build_slowly)
     reopened = open_repo()
     reopened.warm_indexes()
     assert copied.wait(10)
@@ -481,22 +487,23 @@ def test_a_restart_builds_the_indexes_the_last_server_used_taking_in_the_writes_
     assert builds == [("colour",)]  # built once, off the lock: no request had to build it
 
 
-def test_an_index_built_in_the_background_is_dropped_when_the_whole_state_is_replaced(open_repo, monkeypatch):
+def test_an_index_built_in_the_background_is_dropped_when_the_whole_state_is_replaced(tmp_path, open_repo, monkeypatch):
     repo = open_repo()
     repo.insert_many("things", [record(i, colour="red") for i in range(1, 4)])
     assert repo.find("things", where={"colour": "red"})
     repo.close()
+    without_index_file(tmp_path)
 
     copied, go = threading.Event(), threading.Event()
-    build = Repository._buckets.__func__
+    build = Repository._buckets
 
-    def build_slowly(cls, rows, fields):
+    def build_slowly(self, rows, fields):
         if threading.current_thread().name == "store-indexer":
             copied.set()
             go.wait(10)
-        return build(cls, rows, fields)
+        return build(self, rows, fields)
 
-    monkeypatch.setattr(Repository, "_buckets", classmethod(build_slowly))
+    monkeypatch.setattr(Repository, "_buckets", build_slowly)
     reopened = open_repo()
     reopened.warm_indexes()
     assert copied.wait(10)

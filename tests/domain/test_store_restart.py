@@ -19,7 +19,7 @@ from tinydb import TinyDB
 
 from mockserver.errors import StartupError, StorageFull
 from mockserver.store import Repository
-from tests.domain.test_store import FaultyDisk, open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
+from tests.domain.test_store import FaultyDisk, open_repo, record, rid, without_index_file  # noqa: F401  (open_repo is a fixture)
 
 
 def crash_after(db, code: str) -> None:
@@ -181,23 +181,24 @@ def watch_index_builds(monkeypatch) -> tuple[list, list]:
     """Record each index build (thread name, fields) and each exception a thread leaves unhandled."""
     built: list = []
     crashed: list = []
-    build = Repository._buckets.__func__
+    build = Repository._buckets
 
-    def recording(cls, rows, fields):
+    def recording(self, rows, fields):
         built.append((threading.current_thread().name, fields))
-        return build(cls, rows, fields)
+        return build(self, rows, fields)
 
-    monkeypatch.setattr(Repository, "_buckets", classmethod(recording))
+    monkeypatch.setattr(Repository, "_buckets", recording)
     monkeypatch.setattr(threading, "excepthook", crashed.append)
     return built, crashed
 
 
-def test_a_restart_warms_an_index_on_a_nested_field(open_repo, monkeypatch):
+def test_a_restart_warms_an_index_on_a_nested_field(tmp_path, open_repo, monkeypatch):
     slot = ("config", "slot.name")
     repo = open_repo()
     repo.insert_many("things", [record(i, config={"slot.name": f"s{i % 2}"}) for i in range(1, 5)])
     assert ids(repo.find("things", where={slot: "s1"})) == [rid(1), rid(3)]
     repo.close()
+    without_index_file(tmp_path)
 
     built, crashed = watch_index_builds(monkeypatch)
     reopened = open_repo()
@@ -208,12 +209,13 @@ def test_a_restart_warms_an_index_on_a_nested_field(open_repo, monkeypatch):
     assert len(built) == 1  # the lookup used the warmed index
 
 
-def test_an_index_remembered_for_a_table_now_gone_does_not_stop_the_others_warming(open_repo, monkeypatch):
+def test_an_index_remembered_for_a_table_now_gone_does_not_stop_the_others_warming(tmp_path, open_repo, monkeypatch):
     repo = open_repo()
     repo.insert_many("things", [record(i, colour="red") for i in range(1, 4)])
     assert repo.find("gone", where={"colour": "red"}) == []  # remembered, though the table holds nothing
     assert len(repo.find("things", where={"colour": "red"})) == 3
     repo.close()
+    without_index_file(tmp_path)
 
     built, crashed = watch_index_builds(monkeypatch)
     reopened = open_repo()
