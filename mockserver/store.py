@@ -233,7 +233,7 @@ class Repository:
         # A row is a record, or (until first read) the Span of its encoding in ``_loaded``.
         self._doc: dict[str, dict[str, Record | Span]] = {}
         self._loaded = b""  # the snapshot as read at start-up, when its records were left encoded
-        self._index_fits = False  # whether <db>.index describes the snapshot on disk
+        self._index_fits = False  # whether <db>.index describes the snapshot on disk (true of none)
         self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
         self._next: dict[str, int] = {}
         self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
@@ -301,6 +301,7 @@ class Repository:
                 self._index_fits = self._load_indexed(identity)
             if not self._index_fits:
                 self._install(self._load_snapshot())
+                self._index_fits = not identity  # no snapshot: nothing to describe
             self._replay()
             self._journal_fd = self.disk.open_append(self._journal_path)
             if sum(map(len, self._doc.values())) > 10_000:
@@ -925,7 +926,7 @@ class Repository:
         if self._path is None:
             return
         try:
-            if self._journal_size or (not self._index_fits and self._path.exists()):
+            if self._journal_size or not self._index_fits:
                 self.compact()
         except (OSError, StorageFailed) as exc:
             log.warning("could not compact %s at shutdown (%s); the journal keeps every write", self._path, exc)
