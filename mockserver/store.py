@@ -233,7 +233,8 @@ class Repository:
         # A row is a record, or (until first read) the Span of its encoding in ``_loaded``.
         self._doc: dict[str, dict[str, Record | Span]] = {}
         self._loaded = b""  # the snapshot as read at start-up, when its records were left encoded
-        self._index_fits = False  # whether <db>.index describes the snapshot on disk (true of none)
+        # Whether <db>.index describes the snapshot on disk (true of none) and every index built.
+        self._index_fits = False
         self._ids: dict[str, dict[str, str]] = {}  # table -> id -> doc_id
         self._next: dict[str, int] = {}
         self._indexes: dict[str, dict[tuple[Field, ...], dict[tuple, list[int]]]] = {}
@@ -497,8 +498,17 @@ class Repository:
         indexes = self._indexes.setdefault(table, {})
         buckets = indexes.get(fields)
         if buckets is None:
-            buckets = indexes[fields] = self._buckets(self._doc.get(table, {}), fields)
+            rows = self._doc.get(table, {})
+            for key, row in rows.items():  # a build reads every record: keep them parsed for the next one
+                if type(row) is int:
+                    rows[key] = self._decoded(row)  # type: ignore[assignment]
+            buckets = indexes[fields] = self._buckets(rows, fields)
+            self._index_fits = False  # the index file lacks this index: write it again at the next compaction
         return buckets
+
+    def _built(self) -> list[tuple[str, tuple[Field, ...]]]:
+        """Every index built: (table, fields)."""
+        return [(table, fields) for table, built in self._indexes.items() for fields in built]
 
     def _buckets(self, rows: dict[str, Record | Span], fields: tuple[Field, ...]) -> dict[tuple, list[int]]:
         # Most records hold a plain value in every indexed field: their key is read directly
@@ -553,6 +563,7 @@ class Repository:
                     self._move(buckets, int(key), self._index_key(self._decoded(rows.get(key)), fields),
                                self._index_key(self._decoded(current.get(key)), fields))
                 self._indexes.setdefault(table, {})[fields] = buckets
+                self._index_fits = False
 
     def _candidates(self, table: str, where: Where | list[Where] | None) -> _Rows:
         rows = self._doc.get(table, {})
@@ -742,7 +753,7 @@ class Repository:
                 if self._unsynced:  # a snapshot holds only what is durable (or it could outlive an undo)
                     self._sync(self._written_seq)
                 tables, ids, following = self._state()
-                indexes = marshal.dumps(self._indexes)
+                indexes, described = marshal.dumps(self._indexes), self._built()
                 mark = self._journal_size
             exact: list[str] = []
             spans: dict[str, list[Span]] = {}
@@ -752,7 +763,8 @@ class Repository:
             with contextlib.suppress(OSError):  # without it, the next start-up parses the snapshot
                 self.disk.replace_file(self._index_path, [
                     f"{_INDEX_FORMAT} {identity}\n".encode(), self._index_file(tables, ids, spans, following, indexes)])
-                self._index_fits = True
+                with self._lock:  # unless an index was built meanwhile
+                    self._index_fits = described == self._built()
             with self._lock, self._fsync_lock:
                 tail = os.pread(self._journal_fd, self._journal_size - mark, mark) if self._journal_size > mark else b""
                 self.disk.replace_file(self._journal_path, [tail])
@@ -933,7 +945,7 @@ class Repository:
         finally:
             os.close(self._journal_fd)
             if self._os_lock is not None:
-                self._os_lock.remember_indexes([(t, fields) for t, built in self._indexes.items() for fields in built])
+                self._os_lock.remember_indexes(self._built())
                 self._os_lock.release()
 
 

@@ -81,6 +81,30 @@ def test_a_restart_parses_no_record_until_one_is_read(open_repo, monkeypatch):
     assert len(parsed) == 1  # a record read once stays parsed
 
 
+def test_an_index_built_over_records_still_encoded_parses_each_once(open_repo, monkeypatch):
+    a_closed_store(open_repo)
+    repo = open_repo()
+    parsed = parse_counter(monkeypatch)
+    assert ids(repo.find("things", where={"size": 3})) == [rid(3)]
+    assert len(parsed) == 12
+    assert ids(repo.find("things", where={"size": 5, "colour": "red"})) == [rid(5)]
+    assert len(parsed) == 12  # the first build kept what it parsed
+
+
+def test_an_index_built_since_the_snapshot_is_in_the_index_file_the_next_restart_reads(open_repo, monkeypatch):
+    a_closed_store(open_repo)
+    repo = open_repo()
+    assert ids(repo.find("things", where={"size": 3})) == [rid(3)]
+    repo.close()  # no write since the snapshot, but a new index
+    built: list = []
+    monkeypatch.setattr(Repository, "_buckets", lambda self, rows, fields: built.append(fields))
+    parsed = parse_counter(monkeypatch)
+    reopened = open_repo()
+    reopened.warm_indexes()
+    assert ids(reopened.find("things", where={"size": 3})) == [rid(3)]
+    assert built == [] and len(parsed) == 1  # neither built nor warmed again: only the match was parsed
+
+
 def test_a_restart_from_the_index_file_answers_as_one_that_parses_the_snapshot(tmp_path, open_repo, monkeypatch):
     before = a_closed_store(open_repo)
     parsed = parse_counter(monkeypatch)
