@@ -381,8 +381,10 @@ class Repository:
         described = {}
         for table, rows in tables.items():
             id_of = {key: record_id for record_id, key in ids.get(table, {}).items()}
-            keys = list(rows)
-            described[table] = (keys, [id_of[key] for key in keys], spans[table])
+            # A record still encoded has its id in the lookup (an index file gave both); a parsed one
+            # names its own, even where a hand-edited snapshot gave two records one id.
+            described[table] = (list(rows), [id_of[key] if type(row) is int else row["id"] for key, row in rows.items()],
+                                spans[table])
         return marshal.dumps((described, following, indexes))
 
     def _replay(self) -> None:

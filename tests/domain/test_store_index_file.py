@@ -6,6 +6,7 @@ Whatever a restart takes that path or parses the snapshot whole, the store must 
 from __future__ import annotations
 
 import contextlib
+import json
 import time
 
 import pytest
@@ -198,3 +199,13 @@ def test_a_snapshot_parsed_whole_gets_its_index_file_once_the_store_is_idle(tmp_
     while not (tmp_path / "db.json.index").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     assert (tmp_path / "db.json.index").exists()
+
+
+def test_a_hand_edited_snapshot_giving_two_records_one_id_restarts_as_it_was_read(tmp_path, open_repo):
+    (tmp_path / "db.json").write_text(json.dumps({"things": {"1": record(1), "2": record(1, name="twin")}}))
+    repo = open_repo()
+    read = (repo.find("things"), repo.get("things", rid(1)))
+    assert read == ([record(1), record(1, name="twin")], record(1, name="twin"))
+    repo.close()  # writes the index file
+    reopened = open_repo()
+    assert (reopened.find("things"), reopened.get("things", rid(1))) == read
