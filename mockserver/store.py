@@ -443,12 +443,14 @@ class Repository:
 
     # ---- the in-memory state -------------------------------------------------
 
+    def _encoding(self, span: Span) -> bytes:
+        """A record still encoded, as the snapshot read at start-up holds it."""
+        start = span >> 32
+        return self._loaded[start:start + (span & 0xFFFFFFFF)]
+
     def _decoded(self, row: Record | Span | None) -> Record | None:
-        """A row as a record: one still encoded in the snapshot read at start-up is parsed (not kept)."""
-        if type(row) is int:
-            start = row >> 32
-            return loads(self._loaded[start:start + (row & 0xFFFFFFFF)])
-        return row  # type: ignore[return-value]
+        """A row as a record: one still encoded is parsed (not kept)."""
+        return loads(self._encoding(row)) if type(row) is int else row  # type: ignore[return-value]
 
     def _row(self, rows: dict[str, Record | Span], key: str) -> Record | None:
         """The record at ``key`` of live ``rows``, parsed once and kept if it was still encoded."""
@@ -501,9 +503,8 @@ class Repository:
         buckets = indexes.get(fields)
         if buckets is None:
             rows = self._doc.get(table, {})
-            for key, row in rows.items():  # a build reads every record: keep them parsed for the next one
-                if type(row) is int:
-                    rows[key] = self._decoded(row)  # type: ignore[assignment]
+            for key in rows:  # a build reads every record: keep them parsed for the next one
+                self._row(rows, key)
             buckets = indexes[fields] = self._buckets(rows, fields)
             self._index_fits = False  # the index file lacks this index: write it again at the next compaction
         return buckets
@@ -800,8 +801,7 @@ class Repository:
             where = spans[table] = []
             for r_number, (key, record) in enumerate(rows.items()):
                 if type(record) is int:  # still as the last snapshot held it: already in its stored form
-                    start = record >> 32
-                    encoded = self._loaded[start:start + (record & 0xFFFFFFFF)]
+                    encoded = self._encoding(record)
                 else:
                     if self._shrink is not None:
                         record = self._shrink(record)
