@@ -249,3 +249,10 @@ def test_an_idle_store_with_nothing_new_leaves_snapshot_and_index_file_as_they_a
     open_repo(compact_idle=0.02)
     threading.Event().wait(0.3)  # the compactor has looked several times and found nothing to fold
     assert writings(tmp_path) == written
+
+
+def test_a_store_never_written_to_leaves_neither_snapshot_nor_index_file(tmp_path, open_repo):
+    open_repo().close()
+    open_repo(compact_idle=0.02)
+    threading.Event().wait(0.3)  # idle, and with no snapshot there is nothing an index file could describe
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["db.json.journal", "db.json.lock"]
