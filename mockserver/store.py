@@ -726,8 +726,10 @@ class Repository:
             if self._closed:
                 return
             idle = time.monotonic() - self._last_write >= self._compact_idle
-            # Idle, a snapshot with no index file that fits it gets one too (start-up parsed it whole).
-            if self._journal_size > self._compact_bytes or (idle and (self._journal_size or not self._index_fits)):
+            # Idle, a snapshot with no index file that fits it gets one too (start-up parsed it whole),
+            # once vouched for: a compaction stamps it, and a server that dies in its check must not.
+            missing_index = self._vouched and not self._index_fits
+            if self._journal_size > self._compact_bytes or (idle and (self._journal_size or missing_index)):
                 try:
                     self.compact()
                 except (OSError, StorageFailed) as exc:  # e.g. disk full: the journal still holds everything
