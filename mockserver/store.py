@@ -733,6 +733,13 @@ class Repository:
 
     # ---- compaction --------------------------------------------------------------
 
+    @property
+    def _index_missing(self) -> bool:
+        """Whether idle time or shutdown should write the index file (start-up parsed the snapshot whole,
+        or an index was built since): only once the snapshot is vouched for, since a compaction stamps
+        it, and a server that dies in its start-up check must leave the next one to check it again."""
+        return self._vouched and not self._index_fits
+
     def _compact_loop(self) -> None:
         while True:
             with self._wake:
@@ -740,8 +747,7 @@ class Repository:
             if self._closed:
                 return
             idle = time.monotonic() - self._last_write >= self._compact_idle
-            # Idle, a snapshot with no index file that fits it gets one too (start-up parsed it whole).
-            if self._journal_size > self._compact_bytes or (idle and (self._journal_size or not self._index_fits)):
+            if self._journal_size > self._compact_bytes or (idle and (self._journal_size or self._index_missing)):
                 try:
                     self.compact()
                 except (OSError, StorageFailed) as exc:  # e.g. disk full: the journal still holds everything
@@ -940,7 +946,7 @@ class Repository:
         if self._path is None:
             return
         try:
-            if self._journal_size or not self._index_fits:
+            if self._journal_size or self._index_missing:
                 self.compact()
         except (OSError, StorageFailed) as exc:
             log.warning("could not compact %s at shutdown (%s); the journal keeps every write", self._path, exc)

@@ -6,14 +6,19 @@ Whatever a restart takes that path or parses the snapshot whole, the store must 
 from __future__ import annotations
 
 import contextlib
+import errno
 import json
+import os
+import subprocess
+import sys
+import threading
 import time
 
 import pytest
 from tinydb import TinyDB
 
 import mockserver.store as store_module
-from mockserver.store import Repository
+from mockserver.store import Disk, Repository
 from tests.domain.test_store import open_repo, record, rid, without_index_file  # noqa: F401  (open_repo is a fixture)
 from tests.domain.test_store_restart import crash_after, ids
 
@@ -80,16 +85,6 @@ def test_a_restart_parses_no_record_until_one_is_read(open_repo, monkeypatch):
     assert len(parsed) == 1
     assert reopened.get("things", rid(4)) == varied(4)
     assert len(parsed) == 1  # a record read once stays parsed
-
-
-def test_an_index_built_over_records_still_encoded_parses_each_once(open_repo, monkeypatch):
-    a_closed_store(open_repo)
-    repo = open_repo()
-    parsed = parse_counter(monkeypatch)
-    assert ids(repo.find("things", where={"size": 3})) == [rid(3)]
-    assert len(parsed) == 12
-    assert ids(repo.find("things", where={"size": 5, "colour": "red"})) == [rid(5)]
-    assert len(parsed) == 12  # the first build kept what it parsed
 
 
 def test_an_index_built_since_the_snapshot_is_in_the_index_file_the_next_restart_reads(open_repo, monkeypatch):
@@ -195,10 +190,107 @@ def test_a_snapshot_parsed_whole_gets_its_index_file_once_the_store_is_idle(tmp_
     a_closed_store(open_repo)
     without_index_file(tmp_path)
     open_repo(compact_idle=0.05)
+    assert index_file_written(tmp_path)
+
+
+def index_file_written(folder) -> bool:
+    """Whether the index file appears within 10 s (the compactor writes it on its own thread)."""
     deadline = time.monotonic() + 10
-    while not (tmp_path / "db.json.index").exists() and time.monotonic() < deadline:
+    while not (folder / "db.json.index").exists() and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert (tmp_path / "db.json.index").exists()
+    return (folder / "db.json.index").exists()
+
+
+def test_an_index_first_asked_for_after_a_restart_is_built_from_the_records_still_encoded(open_repo, monkeypatch):
+    a_closed_store(open_repo)
+    parsed = parse_counter(monkeypatch)
+    reopened = open_repo()
+    assert ids(reopened.find("things", where={"size": 6})) == [rid(6)]
+    assert ids(reopened.find("things", where={("config", "tables"): ["t7", "é"]})) == [rid(7)]
+    assert reopened.count("things", {"colour": "blue", SLOT: "s2"}) == 2  # records 2 and 8
+    assert len(parsed) == 12  # the first build parsed every record and kept them: the next two parsed none
+
+
+def test_a_snapshot_whose_every_record_needs_the_exact_parser_reads_back_exactly_when_parsed_whole(tmp_path, open_repo):
+    stored = [record(1, size=2 ** 70 + 1), record(2, size=-2 ** 65 - 1)]  # orjson would read floats, not these
+    repo = open_repo()
+    repo.insert_many("things", stored)
+    repo.close()
+    without_index_file(tmp_path)
+    assert open_repo().find("things") == stored
+
+
+class IndexlessDisk(Disk):
+    """A disk that refuses to write an index file (full) until ``heal()``; every other file it writes."""
+
+    def __init__(self) -> None:
+        self.full = True
+
+    def replace_file(self, path, chunks) -> None:
+        if self.full and path.name.endswith(".index"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        super().replace_file(path, chunks)
+
+    def heal(self) -> None:
+        self.full = False
+
+
+def test_an_index_file_that_could_not_be_written_is_written_at_shutdown(tmp_path, open_repo, monkeypatch):
+    disk = IndexlessDisk()
+    repo = open_repo(disk=disk)
+    repo.insert_many("things", [varied(i) for i in range(1, 4)])
+    repo.compact()  # the snapshot is written without its index file, and that is no failure
+    assert not (tmp_path / "db.json.index").exists()
+    assert (tmp_path / "db.json.journal").stat().st_size == 0
+    disk.heal()
+    repo.close()
+    parsed = parse_counter(monkeypatch)
+    assert open_repo().find("things") == [varied(i) for i in range(1, 4)]
+    assert len(parsed) == 3  # one by one as they were read: the index file fits
+
+
+def writings(folder) -> list[tuple[int, int]]:
+    """Which writing of snapshot and index file lies on disk (a rewrite is a new file: replaced, not edited)."""
+    return [(f.stat().st_ino, f.stat().st_mtime_ns) for f in (folder / "db.json", folder / "db.json.index")]
+
+
+def test_a_shutdown_with_nothing_new_since_a_compaction_leaves_snapshot_and_index_file_as_they_are(tmp_path,
+                                                                                                    open_repo):
+    repo = open_repo()
+    repo.insert_many("things", [varied(i) for i in range(1, 4)])
+    repo.compact()
+    written = writings(tmp_path)
+    repo.close()
+    assert writings(tmp_path) == written
+
+
+def test_an_idle_store_with_nothing_new_leaves_snapshot_and_index_file_as_they_are(tmp_path, open_repo):
+    a_closed_store(open_repo)
+    written = writings(tmp_path)
+    open_repo(compact_idle=0.02)
+    threading.Event().wait(0.3)  # the compactor has looked several times and found nothing to fold
+    assert writings(tmp_path) == written
+
+
+def test_a_store_never_written_to_leaves_neither_snapshot_nor_index_file(tmp_path, open_repo):
+    open_repo().close()
+    open_repo(compact_idle=0.02)
+    threading.Event().wait(0.3)  # idle, and with no snapshot there is nothing an index file could describe
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["db.json.journal", "db.json.lock"]
+
+
+@pytest.mark.parametrize("ends", ["dies", "is closed"])
+def test_a_snapshot_not_yet_vouched_for_is_not_stamped_while_idle_nor_at_shutdown(tmp_path, open_repo, ends):
+    # A server that dies in its start-up check (one longer than the idle time) must leave the next one to check again.
+    (tmp_path / "db.json").write_text(json.dumps({"things": {"1": record(1, unchecked=True)}}))
+    script = ("import os, sys, threading\nfrom mockserver.store import Repository\n"
+              "repo = Repository(sys.argv[1], compact_idle=0.02)\nthreading.Event().wait(0.3)\n"
+              + ("repo.close()\n" if ends == "is closed" else "os._exit(0)\n"))
+    subprocess.run([sys.executable, "-c", script, str(tmp_path / "db.json")], check=True)
+    repo = open_repo(compact_idle=0.02)
+    assert ids(repo.unvouched("things")) == [rid(1)]
+    repo.vouch()  # checked: now an idle round writes its index file
+    assert index_file_written(tmp_path)
 
 
 def test_a_hand_edited_snapshot_giving_two_records_one_id_restarts_as_it_was_read(tmp_path, open_repo):
@@ -206,6 +298,7 @@ def test_a_hand_edited_snapshot_giving_two_records_one_id_restarts_as_it_was_rea
     repo = open_repo()
     read = (repo.find("things"), repo.get("things", rid(1)))
     assert read == ([record(1), record(1, name="twin")], record(1, name="twin"))
+    repo.vouch()  # as a server does once it has checked them
     repo.close()  # writes the index file
     reopened = open_repo()
     assert (reopened.find("things"), reopened.get("things", rid(1))) == read
