@@ -361,18 +361,13 @@ class Repository:
                 if handle.readline() != f"{_INDEX_FORMAT} {identity}\n".encode():
                     return False
                 tables, following, indexes = marshal.loads(handle.read())  # load() reads piece by piece: 10x slower
-        except FileNotFoundError:
-            return False
-        except (EOFError, ValueError, TypeError):  # cut short or damaged: parse the snapshot instead
+        except (FileNotFoundError, EOFError, ValueError, TypeError):  # none, cut short or damaged: parse instead
             return False
         assert self._path is not None
         self._loaded = self._path.read_bytes()
-        self._doc.clear()
-        self._doc.update({table: dict(zip(keys, spans)) for table, (keys, _, spans) in tables.items()})
-        self._ids = {table: dict(zip(ids, keys)) for table, (keys, ids, _) in tables.items()}
-        self._next = following
+        self._restore(({table: dict(zip(keys, spans)) for table, (keys, _, spans) in tables.items()},
+                       {table: dict(zip(ids, keys)) for table, (keys, ids, _) in tables.items()}, following))
         self._indexes = marshal.loads(indexes)
-        self._generation += 1
         return True
 
     def _index_file(self, tables: dict[str, dict[str, Record | Span]], ids: dict[str, dict[str, str]],

@@ -118,11 +118,10 @@ def test_records_still_encoded_are_carried_into_the_next_snapshot_unchanged(tmp_
     repo.replace("things", varied(3, name="changed"))
     repo.insert("things", varied(13))
     repo.close()
-    with TinyDB(tmp_path / "db.json") as plain:
-        assert [dict(r) for r in plain.table("things").all()] == (
-            [varied(i) for i in (1, 2)] + [varied(3, name="changed")] + [varied(i) for i in range(4, 14)])
-    without_index_file(tmp_path)
     expected = [varied(i) for i in (1, 2)] + [varied(3, name="changed")] + [varied(i) for i in range(4, 14)]
+    with TinyDB(tmp_path / "db.json") as plain:
+        assert [dict(r) for r in plain.table("things").all()] == expected
+    without_index_file(tmp_path)
     assert open_repo().find("things") == expected
 
 
