@@ -135,6 +135,11 @@ class Disk:
             raise
         self.fsync_dir(path.parent)
 
+    def remove(self, path: Path) -> None:
+        """Delete a file, durably."""
+        path.unlink()
+        self.fsync_dir(path.parent)
+
     def fsync_dir(self, directory: Path) -> None:
         fd = os.open(directory, os.O_RDONLY)
         try:
@@ -912,13 +917,24 @@ class Repository:
             return {table: [_copy(self._row(rows, k)) for k in sorted(rows, key=int)]
                     for table, rows in sorted(self._doc.items())}
 
-    def replace_state(self, data: dict) -> None:
-        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable transaction."""
+    @staticmethod
+    def check_state(data: Any) -> None:
+        """Raise ValueError unless ``data`` is a state ``replace_state`` takes: tables of records, ids unique in each."""
         if not (isinstance(data, dict) and all(
                 isinstance(records, list) and all(isinstance(r, dict) and isinstance(r.get("id"), str)
                                                   for r in records)
                 for records in data.values())):
             raise ValueError("state must be {table: [{id: ..., ...}, ...]}")
+        for table, records in data.items():
+            seen: set[str] = set()
+            for record in records:
+                if record["id"] in seen:
+                    raise ValueError(f"table {table} holds two records with id {record['id']}")
+                seen.add(record["id"])
+
+    def replace_state(self, data: dict) -> None:
+        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable transaction."""
+        self.check_state(data)
         new = {t: {str(n): r for n, r in enumerate(records, 1)} for t, records in _copy(data).items()}
         with self.transaction():
             old = self._state()
@@ -926,6 +942,23 @@ class Repository:
             self._undo.append(("*", "", old))  # type: ignore[arg-type]
             self._changes.clear()
             self._reset = new
+
+    def merge_state(self, data: dict) -> None:
+        """Write every record of ``data`` (``export_state``'s form): a new id inserted, a known one replaced;
+        in one durable transaction."""
+        self.check_state(data)
+        with self.transaction():
+            for table, records in data.items():
+                for record in records:
+                    self._write(table, _copy(record), new=record["id"] not in self._ids.get(table, {}))
+
+    def draft(self, data: dict | None = None) -> "Repository":
+        """A store in memory holding ``data`` (by default a copy of this one's state), its records kept in the
+        same form: a change made there in many steps comes back here in one transaction (``replace_state``,
+        ``merge_state``), or not at all."""
+        draft = Repository(MEMORY, shrink=self._shrink)
+        draft.replace_state(self.export_state() if data is None else data)
+        return draft
 
     def close(self) -> None:
         """Stop the compactor, fold the journal into the snapshot, and let go of the database."""
