@@ -207,7 +207,7 @@ class ListedSnapshot(Model):
     name: str
     created: str | None = Field(description="null: the file is damaged")
     entities: dict[str, int] = Field(description="Live records per table")
-    damaged: str | None = Field(default=None, description="Why the file cannot be restored (null: it can)")
+    damaged: str | None = Field(description="Why the file cannot be restored (null: it can)")
 
 
 class SnapshotList(Model):

@@ -133,7 +133,7 @@ class ControlPlane:
         listed = []
         for name in self.snapshots.names():
             try:
-                listed.append(self._describe(self._checked(name)))
+                listed.append({**self._describe(self._checked(name)), "damaged": None})
             except (DamagedSnapshot, Unprocessable) as exc:
                 damaged = exc.detail if isinstance(exc, DamagedSnapshot) else \
                     f"{self.snapshots.where(name)}: not a snapshot name ({exc.detail[0]['msg']})"
