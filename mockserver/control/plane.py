@@ -121,19 +121,19 @@ class ControlPlane:
         state = self.backend.repo.export_state()
         snapshot = {"name": name, "created": iso_now(time.time()), "state": state}
         self.snapshots.save(snapshot)
-        return self._describe(snapshot)
+        return self._describe(name, snapshot)
 
     def restore_snapshot(self, name: str) -> dict:
         snapshot = self._checked(name)
         self.backend.repo.replace_state(snapshot["state"])
-        return self._describe(snapshot)
+        return self._describe(name, snapshot)
 
     def list_snapshots(self) -> list[dict]:
         """Every snapshot; a file that cannot be restored is listed with what is wrong with it."""
         listed = []
         for name in self.snapshots.names():
             try:
-                listed.append({**self._describe(self._checked(name)), "damaged": None})
+                listed.append({**self._describe(name, self._checked(name)), "damaged": None})
             except (DamagedSnapshot, Unprocessable) as exc:
                 damaged = exc.detail if isinstance(exc, DamagedSnapshot) else \
                     f"{self.snapshots.where(name)}: not a snapshot name ({exc.detail[0]['msg']})"
@@ -149,9 +149,10 @@ class ControlPlane:
         return snapshot
 
     @staticmethod
-    def _describe(snapshot: dict) -> dict:
+    def _describe(name: str, snapshot: dict) -> dict:
+        """A snapshot as the API shows it, under the name it is restored by (a copied file's own)."""
         counts = {table: sum(is_live(r) for r in records) for table, records in snapshot["state"].items()}
-        return {"name": snapshot["name"], "created": snapshot["created"], "entities": counts}
+        return {"name": name, "created": snapshot["created"], "entities": counts}
 
     # ---- clock ---------------------------------------------------------------
 

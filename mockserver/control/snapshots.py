@@ -74,10 +74,9 @@ class SnapshotStore:
                 snapshot: Any = json.loads(read_regular(path))
             except (OSError, ValueError) as exc:
                 raise DamagedSnapshot(f"{self.where(name)}: not a readable JSON file ({exc})") from None
-        if not (isinstance(snapshot, dict) and isinstance(snapshot.get("name"), str)
-                and isinstance(snapshot.get("created"), str) and isinstance(snapshot.get("state"), dict)):
-            raise DamagedSnapshot(f"{self.where(name)}: not a snapshot (an object with a name, "
-                                  "a created time and a state)")
+        if not (isinstance(snapshot, dict) and isinstance(snapshot.get("created"), str)
+                and isinstance(snapshot.get("state"), dict)):
+            raise DamagedSnapshot(f"{self.where(name)}: not a snapshot (an object with a created time and a state)")
         return snapshot
 
     def names(self) -> list[str]:

@@ -267,3 +267,12 @@ def test_the_clock_runs_at_most_a_century_ahead_and_a_refused_advance_moves_noth
     login = api.client.post("/auth/access-token", json={"client_id": "mock-client", "secret": secret})
     assert login.status_code == 200
     assert api.client.get("/sources", headers={"Authorization": f"Bearer {login.json()['accessToken']}"}).status_code == 200
+
+
+def test_a_copied_snapshot_file_is_listed_and_restored_under_its_own_name(api, tmp_path):
+    make_source(api)
+    api.client.post("/__mock/snapshots/original")
+    folder = tmp_path / "db.json.snapshots"
+    shutil.copy(folder / "original.json", folder / "copy.json")
+    assert [s["name"] for s in api.client.get("/__mock/snapshots").json()["result"]] == ["copy", "original"]
+    assert api.client.post("/__mock/snapshots/copy/restore").json()["name"] == "copy"
