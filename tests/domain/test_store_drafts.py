@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import errno
-
 import pytest
 
-from mockserver.errors import StorageFull
 from mockserver.store import Repository
-from tests.domain.test_store import FaultyDisk, open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
+from tests.domain.test_store import open_repo, record, rid  # noqa: F401  (open_repo is a fixture)
 
 
 def journal_lines(tmp_path) -> int:
@@ -37,16 +34,6 @@ def test_merge_state_inserts_new_ids_and_replaces_known_ones_in_one_journal_line
     assert repo.export_state() == expected
     repo.close()
     assert open_repo().export_state() == expected
-
-
-def test_a_merge_the_disk_refuses_changes_nothing(open_repo):
-    disk = FaultyDisk()
-    repo = open_repo(disk=disk)
-    repo.insert("things", record(1))
-    disk.fail_write = errno.ENOSPC
-    with pytest.raises(StorageFull):
-        repo.merge_state({"things": [record(1, name="changed"), record(2)]})
-    assert repo.export_state() == {"things": [record(1)]}
 
 
 @pytest.mark.parametrize("write", ["replace_state", "merge_state"])
