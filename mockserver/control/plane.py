@@ -20,7 +20,8 @@ from mockserver.control.journal import Journal, Masker
 from mockserver.control.seed import Seed, Seeder, SeedError
 from mockserver.control.snapshots import DamagedSnapshot, SnapshotStore
 from mockserver.domain.stored import state_problem
-from mockserver.errors import ApiError, BadRequest, Conflict, NotFound, StartupError, Unprocessable
+from mockserver.errors import (ApiError, BadRequest, Conflict, NotFound, StartupError, StorageFailed,
+                               Unprocessable)
 
 CONNECTOR_TABLES = ("sources", "destinations")
 # Every table the domain writes, as health reports them.
@@ -47,6 +48,8 @@ class ControlPlane:
                 asyncio.run(self._add(self.seed, skip_existing=True))
             except SeedError as exc:
                 raise StartupError(str(exc)) from None
+            except StorageFailed as exc:
+                raise StartupError(f"seed {self.settings.seed}: {exc.detail}") from None
 
     # ---- health --------------------------------------------------------------
 
@@ -88,6 +91,7 @@ class ControlPlane:
             except SeedError as exc:
                 raise _refusal(exc) from None
         repo.replace_state(draft.export_state())
+        await repo.durable(repo.ticket())  # a reset the disk undoes must leave the rest as it was too
         if tenant is None:
             self.clock.rewind()
             self.faults.clear()

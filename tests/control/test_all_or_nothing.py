@@ -72,11 +72,16 @@ def test_a_reset_the_disk_refuses_changes_nothing_live_or_after_a_restart(make_a
     assert system_tag_ids(restarted) == tags
 
 
-def test_a_reset_the_disk_refuses_keeps_the_clock_and_the_faults(api):
+@pytest.mark.parametrize("failure, status", [("write", 507), ("fsync", 503)])
+def test_a_reset_the_disk_refuses_keeps_the_clock_and_the_faults(api, failure, status):
+    source = make_source(api)
     api.client.post("/__mock/clock/advance", json={"seconds": 60})
     api.client.post("/__mock/faults", json={"match": {"path": "/pipelines"}, "respond": {"status": 500}})
-    api.backend.repo.disk = SmallDisk(room=0)
-    assert api.client.post("/__mock/reset").status_code == 507
+    disk = api.backend.repo.disk = SmallDisk(room=0 if failure == "write" else 1 << 20)
+    disk.fail_fsync = errno.EIO if failure == "fsync" else None
+    assert api.client.post("/__mock/reset").status_code == status
+    disk.heal()
+    assert [s["id"] for s in api.get("/sources").json()["result"]] == [source["id"]]
     assert api.client.get("/__mock/clock").json()["offset_seconds"] == 60
     assert api.client.get("/__mock/faults").json()["total"] == 1
 
@@ -276,3 +281,18 @@ def test_a_copied_snapshot_file_is_listed_and_restored_under_its_own_name(api, t
     shutil.copy(folder / "original.json", folder / "copy.json")
     assert [s["name"] for s in api.client.get("/__mock/snapshots").json()["result"]] == ["copy", "original"]
     assert api.client.post("/__mock/snapshots/copy/restore").json()["name"] == "copy"
+
+
+def test_a_seed_file_the_disk_refuses_at_start_up_stops_it_with_one_line(tmp_path, monkeypatch):
+    path = tmp_path / "seed.json"
+    path.write_text(json.dumps(SEED))
+    db = str(tmp_path / "db.json")
+    create_app(Settings(db=db)).state.backend.repo.close()  # the system tags are stored: only the seed writes
+
+    def full(self, fd, data):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(Disk, "write", full)
+    with pytest.raises(StartupError) as refused:
+        create_app(Settings(db=db, seed=path))
+    assert str(refused.value).startswith(f"seed {path}: Storage is full")
