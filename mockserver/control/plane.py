@@ -112,11 +112,9 @@ class ControlPlane:
 
     async def _add(self, seed: Seed, *, skip_existing: bool = False) -> dict[str, int]:
         """Make the seed's entities in a draft of the store, then write them in one transaction: all or none."""
-        repo = self.backend.repo
-        before = repo.export_state()
-        draft = repo.draft(before)
+        draft = self.backend.repo.draft()
         created = await Seeder(self.backend.on(draft)).apply(seed, skip_existing=skip_existing)
-        repo.merge_state(_changed(before, draft.export_state()))
+        self.backend.repo.merge_state(draft.wrote())
         return created
 
     # ---- snapshots -----------------------------------------------------------
@@ -186,8 +184,3 @@ def _refusal(exc: SeedError) -> ApiError:
     """A seed the API's rules refuse, as the API would answer: 409 for a duplicate, 400 for the rest."""
     return Conflict(str(exc)) if exc.conflict else BadRequest(str(exc))
 
-
-def _changed(before: dict, after: dict) -> dict:
-    """The records of ``after`` that ``before`` lacks or holds otherwise (a seed adds and changes, never removes)."""
-    old = {(table, record["id"]): record for table, records in before.items() for record in records}
-    return {table: [r for r in records if old.get((table, r["id"])) != r] for table, records in after.items()}

@@ -14,12 +14,16 @@ def journal_lines(tmp_path) -> int:
 
 def test_a_draft_is_a_copy_in_memory_whose_records_take_the_stored_form(tmp_path, open_repo):
     repo = open_repo(shrink=lambda r: {"id": r["id"]} if r.get("deleted") else r)
-    repo.insert("things", record(1))
+    repo.insert_many("things", [record(1), record(9)])
     draft = repo.draft()
     draft.insert("things", record(2, deleted=True))
     draft.replace("things", record(1, name="changed"))
-    assert draft.export_state() == {"things": [record(1, name="changed"), {"id": rid(2)}]}
-    assert repo.export_state() == {"things": [record(1)]}
+    assert draft.export_state() == {"things": [record(1, name="changed"), record(9), {"id": rid(2)}]}
+    with pytest.raises(KeyError), draft.transaction():  # undone: not among what the draft wrote
+        draft.insert("things", record(3))
+        draft.insert("things", record(3))
+    assert draft.wrote() == {"things": [{"id": rid(2)}, record(1, name="changed")]}  # first written first
+    assert repo.export_state() == {"things": [record(1), record(9)]}
     assert journal_lines(tmp_path) == 1  # the draft wrote nothing to disk
     assert repo.draft({"others": [record(5)]}).export_state() == {"others": [record(5)]}
 
