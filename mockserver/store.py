@@ -927,7 +927,7 @@ class Repository:
 
     @staticmethod
     def check_state(data: Any) -> None:
-        """Raise ValueError unless ``data`` is a state ``replace_state`` takes: tables of records, ids unique in each."""
+        """ValueError unless ``data`` is a state ``replace_state`` takes: tables of records, ids unique in each."""
         if not (isinstance(data, dict) and all(
                 isinstance(records, list) and all(isinstance(r, dict) and isinstance(r.get("id"), str)
                                                   for r in records)

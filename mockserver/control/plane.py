@@ -183,4 +183,3 @@ class ControlPlane:
 def _refusal(exc: SeedError) -> ApiError:
     """A seed the API's rules refuse, as the API would answer: 409 for a duplicate, 400 for the rest."""
     return Conflict(str(exc)) if exc.conflict else BadRequest(str(exc))
-

@@ -127,7 +127,8 @@ def test_a_seed_naming_one_id_twice_is_a_409_and_creates_nothing(api):
 
 def test_a_seed_reusing_a_system_tags_id_is_a_409(api):
     answer = api.client.post("/__mock/seed", json={"tags": [{"id": SYSTEM_TAG, "name": "mine", "type": ["sources"]}]})
-    assert answer.status_code == 409 and answer.json()["detail"].endswith(f"Entity with id '{SYSTEM_TAG}' already exists")
+    assert answer.status_code == 409
+    assert answer.json()["detail"].endswith(f"Entity with id '{SYSTEM_TAG}' already exists")
     assert [t["name"] for t in api.get("/tags").json()["tags"] if t["id"] == SYSTEM_TAG] == ["Production"]
 
 
