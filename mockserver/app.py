@@ -71,9 +71,23 @@ class Backend:
             directory = Directory.load(path)
         tokens = TokenService(directory, settings.token_ttl, clock)
         plugins = PluginRegistry.load(settings.fixtures / "plugins")
+        backend = cls._assemble(settings, repo, directory, tokens, plugins, box, clock)
+        with _fixture_file(settings.fixtures / "tags.json") as path:
+            backend.tags.seed_system_tags(path)
+        directory.extra_lookups.append(backend.credentials.lookup)
+        return backend
+
+    def on(self, repo: Repository, clock: Callable[[], float] | None = None) -> "Backend":
+        """The same services over another store (and clock): the control plane makes a change in a draft."""
+        return self._assemble(self.settings, repo, self.directory, self.tokens, self.plugins, self.box,
+                              clock or self.clock)
+
+    @classmethod
+    def _assemble(cls, settings: Settings, repo: Repository, directory: Directory, tokens: TokenService,
+                  plugins: PluginRegistry, box: SecretBox, clock: Callable[[], float]) -> "Backend":
         topics = TopicStore(repo)
         timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
-        backend = cls(
+        return cls(
             settings=settings,
             repo=repo,
             directory=directory,
@@ -93,10 +107,6 @@ class Backend:
             pipelines=PipelineService(repo, clock, timing),
             topic_service=TopicService(repo, topics, plugins, clock),
         )
-        with _fixture_file(settings.fixtures / "tags.json") as path:
-            backend.tags.seed_system_tags(path)
-        directory.extra_lookups.append(backend.credentials.lookup)
-        return backend
 
 
 @contextlib.contextmanager

@@ -96,6 +96,11 @@ def _direct_key(fields: tuple[Field, ...]) -> Callable[[Record], tuple]:
     return key
 
 
+def _rows_of(data: dict[str, list[Record]]) -> dict[str, dict[str, Record]]:
+    """A state as ``export_state`` gives it, as the store keeps it: each table's records by doc id, in order."""
+    return {table: {str(n): record for n, record in enumerate(records, 1)} for table, records in data.items()}
+
+
 def _nested(record: Record, path: tuple[str, ...]) -> Any:
     value: Any = record
     for part in path:
@@ -133,6 +138,11 @@ class Disk:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
+        self.fsync_dir(path.parent)
+
+    def remove(self, path: Path) -> None:
+        """Delete a file, durably."""
+        path.unlink()
         self.fsync_dir(path.parent)
 
     def fsync_dir(self, directory: Path) -> None:
@@ -246,6 +256,7 @@ class Repository:
         self._undo: list[tuple[str, str, Record | None]] = []
         self._changes: dict[tuple[str, str], Record | None] = {}
         self._reset: dict | None = None
+        self._wrote: dict[tuple[str, str], Record | None] | None = None  # a draft's: every record committed
         # Durability: transactions are numbered; those written but not fsync'd can still be undone.
         self._written_seq = 0
         self._synced_seq = 0
@@ -625,6 +636,8 @@ class Repository:
     def _commit(self) -> None:
         if not self._changes and self._reset is None:
             return
+        if self._wrote is not None:
+            self._wrote.update(self._changes)
         if self._path is None:
             return
         entry: dict[str, Any] = {"put": [[t, int(k), r] for (t, k), r in self._changes.items()]}
@@ -912,20 +925,63 @@ class Repository:
             return {table: [_copy(self._row(rows, k)) for k in sorted(rows, key=int)]
                     for table, rows in sorted(self._doc.items())}
 
-    def replace_state(self, data: dict) -> None:
-        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable transaction."""
+    @staticmethod
+    def check_state(data: Any) -> None:
+        """ValueError unless ``data`` is a state ``replace_state`` takes: tables of records, ids unique in each."""
         if not (isinstance(data, dict) and all(
                 isinstance(records, list) and all(isinstance(r, dict) and isinstance(r.get("id"), str)
                                                   for r in records)
                 for records in data.values())):
             raise ValueError("state must be {table: [{id: ..., ...}, ...]}")
-        new = {t: {str(n): r for n, r in enumerate(records, 1)} for t, records in _copy(data).items()}
+        for table, records in data.items():
+            seen: set[str] = set()
+            for record in records:
+                if record["id"] in seen:
+                    raise ValueError(f"table {table} holds two records with id {record['id']}")
+                seen.add(record["id"])
+
+    def replace_state(self, data: dict) -> None:
+        """Make the store hold exactly ``data`` (as ``export_state`` gives it), in one durable transaction."""
+        self.check_state(data)
+        new = _rows_of(_copy(data))
         with self.transaction():
             old = self._state()
             self._install(new)
             self._undo.append(("*", "", old))  # type: ignore[arg-type]
             self._changes.clear()
             self._reset = new
+
+    def merge_state(self, data: dict) -> None:
+        """Write every record of ``data`` (``export_state``'s form): a new id inserted, a known one replaced;
+        in one durable transaction."""
+        self.check_state(data)
+        with self.transaction():
+            for table, records in data.items():
+                for record in records:
+                    self._write(table, _copy(record), new=record["id"] not in self._ids.get(table, {}))
+
+    def draft(self, data: dict | None = None) -> "Repository":
+        """A store in memory holding ``data`` (by default a copy of this one's state), its records kept in the
+        same form: a change made there in many steps comes back here in one transaction, or not at all
+        (``replace_state`` with its ``export_state``, or ``merge_state`` with what it ``wrote``)."""
+        if data is None:
+            data = self.export_state()  # a copy already
+        else:
+            self.check_state(data)
+            data = _copy(data)
+        draft = Repository(MEMORY, shrink=self._shrink)
+        draft._install(_rows_of(data))
+        draft._wrote = {}
+        return draft
+
+    def wrote(self) -> dict:
+        """The records a draft's transactions wrote, in ``export_state``'s form, first written first."""
+        assert self._wrote is not None, "only a draft keeps what it wrote"
+        with self._lock:
+            written: dict[str, list[Record]] = {}
+            for (table, _), record in self._wrote.items():
+                written.setdefault(table, []).append(_copy(record))
+            return written
 
     def close(self) -> None:
         """Stop the compactor, fold the journal into the snapshot, and let go of the database."""

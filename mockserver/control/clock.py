@@ -10,6 +10,12 @@ import threading
 import time
 from typing import Callable
 
+from mockserver.errors import Unprocessable
+
+# How far ahead the clock may run in all: a century is more than any test needs, and every date the
+# mock derives from it (delays and token expiry on top) stays far below year 9999, where dates end.
+MAX_OFFSET = 100 * 365 * 24 * 3600
+
 
 class VirtualClock:
     def __init__(self, base: Callable[[], float] = time.time) -> None:
@@ -24,9 +30,18 @@ class VirtualClock:
     def offset(self) -> float:
         return self._offset
 
+    def real(self) -> float:
+        """Real time: what the clock reads once rewound."""
+        return self._base()
+
     def advance(self, seconds: float) -> float:
-        """Move time forward by ``seconds``; returns the new now."""
+        """Move time forward by ``seconds``; returns the new now. Past ``MAX_OFFSET`` in all: 422, not moved."""
         with self._lock:
+            if self._offset + seconds > MAX_OFFSET:
+                raise Unprocessable([{
+                    "loc": ["body", "seconds"], "type": "less_than_equal",
+                    "msg": f"The clock runs at most {MAX_OFFSET} seconds (a century) ahead of real time; "
+                           f"it is {self._offset:g} seconds ahead now (a reset rewinds it)"}])
             self._offset += seconds
         return self()
 

@@ -203,6 +203,13 @@ class Snapshot(Model):
     entities: dict[str, int] = Field(description="Live records per table")
 
 
+class ListedSnapshot(Model):
+    name: str
+    created: str | None = Field(description="null: the file is damaged")
+    entities: dict[str, int] = Field(description="Live records per table")
+    damaged: str | None = Field(description="Why the file cannot be restored (null: it can)")
+
+
 class SnapshotList(Model):
     total: int
-    result: list[Snapshot]
+    result: list[ListedSnapshot]

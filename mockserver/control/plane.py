@@ -18,8 +18,10 @@ from mockserver.control.clock import VirtualClock
 from mockserver.control.faults import FaultBook
 from mockserver.control.journal import Journal, Masker
 from mockserver.control.seed import Seed, Seeder, SeedError
-from mockserver.control.snapshots import SnapshotStore
-from mockserver.errors import BadRequest, NotFound, StartupError
+from mockserver.control.snapshots import DamagedSnapshot, SnapshotStore
+from mockserver.domain.stored import state_problem
+from mockserver.errors import (ApiError, BadRequest, Conflict, NotFound, StartupError, StorageFailed,
+                               Unprocessable)
 
 CONNECTOR_TABLES = ("sources", "destinations")
 # Every table the domain writes, as health reports them.
@@ -37,16 +39,17 @@ class ControlPlane:
         self.journal = Journal(self.settings.journal_size, Masker(lambda: (
             key for kind in ("sources", "destinations", "transforms")
             for plugin in plugins.all(kind) for key in plugin.secret_keys())))
-        self.snapshots = SnapshotStore.beside(None if self.settings.in_memory else self.settings.db)
-        self.seeder = Seeder(backend)
+        self.snapshots = SnapshotStore.beside(None if self.settings.in_memory else self.settings.db, backend.repo.disk)
         self.seed: Seed | None = None
         if self.settings.seed is not None:
             try:
                 self.seed = Seed.load(self.settings.seed)
                 # A store that already holds the seed's ids (a restart) keeps them as they are.
-                asyncio.run(self.seeder.apply(self.seed, skip_existing=True))
+                asyncio.run(self._add(self.seed, skip_existing=True))
             except SeedError as exc:
                 raise StartupError(str(exc)) from None
+            except StorageFailed as exc:
+                raise StartupError(f"seed {self.settings.seed}: {exc.detail}") from None
 
     # ---- health --------------------------------------------------------------
 
@@ -67,22 +70,32 @@ class ControlPlane:
     # ---- reset ---------------------------------------------------------------
 
     async def reset(self, tenant: str | None = None, revoke_tokens: bool = False) -> None:
-        """Back to the fixtures and the seed: everything (entities, faults, journal, clock), or one tenant's entities."""
+        """Back to the fixtures and the seed: everything (entities, faults, journal, clock), or one tenant's entities.
+
+        The new state is made in a draft and replaces the store's in one transaction:
+        a reset the disk refuses changes nothing.
+        """
         directory = self.backend.directory
         if tenant is not None and tenant not in directory.tenants:
             raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(directory.tenants)}")
+        repo = self.backend.repo
+        kept = {} if tenant is None else {table: [r for r in records if r.get("tenant_id") != tenant]
+                                          for table, records in repo.export_state().items()}
+        draft = repo.draft(kept)
+        # A full reset rewinds the clock: its seed is made at real time.
+        staged = self.backend.on(draft, self.clock if tenant is not None else self.clock.real)
+        staged.tags.seed_system_tags(self.settings.fixtures / "tags.json")
+        if self.seed is not None:
+            try:
+                await Seeder(staged).apply(self.seed, tenant=tenant)
+            except SeedError as exc:
+                raise _refusal(exc) from None
+        repo.replace_state(draft.export_state())
+        await repo.durable(repo.ticket())  # a reset the disk undoes must leave the rest as it was too
         if tenant is None:
-            kept: dict = {}
             self.clock.rewind()
             self.faults.clear()
             self.journal.clear()
-        else:
-            kept = {table: [r for r in records if r.get("tenant_id") != tenant]
-                    for table, records in self.backend.repo.export_state().items()}
-        self.backend.repo.replace_state(kept)
-        self.backend.tags.seed_system_tags(self.settings.fixtures / "tags.json")
-        if self.seed is not None:
-            await self.seeder.apply(self.seed, tenant=tenant)
         if revoke_tokens:
             for credential in directory.fixture_credentials():
                 if tenant is None or credential.tenant_id == tenant:
@@ -93,9 +106,16 @@ class ControlPlane:
     async def add_seed(self, data: Any) -> dict[str, int]:
         """Create the entities of a seed document now (a reset brings back only the start-up seed)."""
         try:
-            return await self.seeder.apply(Seed.parse(data, "request body"))
+            return await self._add(Seed.parse(data, "request body"))
         except SeedError as exc:
-            raise BadRequest(str(exc)) from None
+            raise _refusal(exc) from None
+
+    async def _add(self, seed: Seed, *, skip_existing: bool = False) -> dict[str, int]:
+        """Make the seed's entities in a draft of the store, then write them in one transaction: all or none."""
+        draft = self.backend.repo.draft()
+        created = await Seeder(self.backend.on(draft)).apply(seed, skip_existing=skip_existing)
+        self.backend.repo.merge_state(draft.wrote())
+        return created
 
     # ---- snapshots -----------------------------------------------------------
 
@@ -103,20 +123,38 @@ class ControlPlane:
         state = self.backend.repo.export_state()
         snapshot = {"name": name, "created": iso_now(time.time()), "state": state}
         self.snapshots.save(snapshot)
-        return self._describe(snapshot)
+        return self._describe(name, snapshot)
 
     def restore_snapshot(self, name: str) -> dict:
-        snapshot = self.snapshots.load(name)
+        snapshot = self._checked(name)
         self.backend.repo.replace_state(snapshot["state"])
-        return self._describe(snapshot)
+        return self._describe(name, snapshot)
 
     def list_snapshots(self) -> list[dict]:
-        return [self._describe(self.snapshots.load(name)) for name in self.snapshots.names()]
+        """Every snapshot; a file that cannot be restored is listed with what is wrong with it."""
+        listed = []
+        for name in self.snapshots.names():
+            try:
+                listed.append({**self._describe(name, self._checked(name)), "damaged": None})
+            except (DamagedSnapshot, Unprocessable) as exc:
+                damaged = exc.detail if isinstance(exc, DamagedSnapshot) else \
+                    f"{self.snapshots.where(name)}: not a snapshot name ({exc.detail[0]['msg']})"
+                listed.append({"name": name, "created": None, "entities": {}, "damaged": damaged})
+        return listed
+
+    def _checked(self, name: str) -> dict:
+        """The snapshot of that name, checked as start-up checks a database (its records, its secrets' key)."""
+        snapshot = self.snapshots.load(name)
+        problem = state_problem(snapshot["state"], self.backend.box)
+        if problem is not None:
+            raise DamagedSnapshot(f"{self.snapshots.where(name)}: {problem}; nothing was restored")
+        return snapshot
 
     @staticmethod
-    def _describe(snapshot: dict) -> dict:
+    def _describe(name: str, snapshot: dict) -> dict:
+        """A snapshot as the API shows it, under the name it is restored by (a copied file's own)."""
         counts = {table: sum(is_live(r) for r in records) for table, records in snapshot["state"].items()}
-        return {"name": snapshot["name"], "created": snapshot["created"], "entities": counts}
+        return {"name": name, "created": snapshot["created"], "entities": counts}
 
     # ---- clock ---------------------------------------------------------------
 
@@ -140,3 +178,8 @@ class ControlPlane:
                         "connector_status": lifecycle.current(record["status"], now),
                         "task_statuses": lifecycle.task_statuses(record["status"], now)}
         raise NotFound(f"No source or destination with id '{entity_id}'")
+
+
+def _refusal(exc: SeedError) -> ApiError:
+    """A seed the API's rules refuse, as the API would answer: 409 for a duplicate, 400 for the rest."""
+    return Conflict(str(exc)) if exc.conflict else BadRequest(str(exc))

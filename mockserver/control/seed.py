@@ -20,10 +20,11 @@ from pydantic import ConfigDict, Field, ValidationError
 
 from mockserver.control.models import SeedRequest as SeedDocument
 from mockserver.domain import jobs
-from mockserver.domain.records import preset_id
+from mockserver.domain.records import Record, preset_id
 from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.domain.transforms import ImplementationInput, TransformInput
-from mockserver.errors import ApiError
+from mockserver.errors import ApiError, Conflict
+from mockserver.files import read_regular
 from mockserver.http.connectors import _to_input as connector_input
 from mockserver.http.errors import validation_detail
 from mockserver.http.kafka_users import _input as kafka_user_input
@@ -41,10 +42,16 @@ from mockserver.models.transforms import TransformCreate
 # In creation order: what an entity refers to is created before it.
 SECTIONS = ("tags", "sources", "destinations", "transforms", "pipelines", "topics", "kafka_users")
 TIMESTAMPS = ("created_timestamp", "updated_timestamp", "created_at", "updated_at")
+# A seed is written by hand or by a script: far more than any needs, and no hang on /dev/zero.
+MAX_SEED_BYTES = 64 << 20
 
 
 class SeedError(Exception):
-    """A seed the API's rules refuse: one line naming the entity and why."""
+    """A seed the API's rules refuse: one line naming the entity and why; ``conflict`` when the API would say 409."""
+
+    def __init__(self, message: str, *, conflict: bool = False) -> None:
+        super().__init__(message)
+        self.conflict = conflict
 
 
 class Placement(Model):
@@ -82,7 +89,7 @@ class Seed:
     @classmethod
     def load(cls, path: Path) -> "Seed":
         try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
+            data = json.loads(read_regular(Path(path), MAX_SEED_BYTES))
         except (OSError, ValueError) as exc:
             raise SeedError(f"seed {path}: not a readable JSON file ({exc})") from None
         return cls.parse(data, str(path))
@@ -95,66 +102,75 @@ class Seed:
 
 
 class Seeder:
-    """Applies seeds to one backend."""
+    """Applies seeds to one backend: the control plane gives it a draft store, so a seed lands whole or not at all."""
 
     def __init__(self, backend: Any) -> None:
         self.backend = backend
 
     async def apply(self, seed: Seed, *, tenant: str | None = None, skip_existing: bool = False) -> dict[str, int]:
-        """Create the seed's entities, all or none; ``skip_existing`` leaves ids the store has alone."""
-        before = self.backend.repo.export_state()
+        """Create the seed's entities; ``skip_existing`` leaves ids the store held before alone (a restart)."""
         created: dict[str, int] = {}
-        fresh_sources: set[str] = set()
-        try:
-            for section, index, entity in seed.entities():
-                if tenant is not None and self._tenant_of(entity, seed) != tenant:
-                    continue
-                label = self._label(section, index, entity)
-                try:
-                    done = await self._create(seed, section, entity, skip_existing, fresh_sources)
-                except (ApiError, ValidationError, SeedError) as exc:
-                    raise SeedError(f"seed {seed.origin}: {label}: {_reason(exc)}") from None
-                if done:
-                    created[section] = created.get(section, 0) + 1
-        except BaseException:
-            self.backend.repo.replace_state(before)
-            raise
+        made: set[tuple[str, str]] = set()  # (section, id or username) of every entity this seed created
+        for section, index, entity in seed.entities():
+            if tenant is not None and self._tenant_of(entity, seed) != tenant:
+                continue
+            label = self._label(section, index, entity)
+            try:
+                done = await self._create(seed, section, entity, skip_existing, made)
+            except (ApiError, ValidationError, SeedError) as exc:
+                raise SeedError(f"seed {seed.origin}: {label}: {_reason(exc)}",
+                                conflict=isinstance(exc, Conflict)) from None
+            if done:
+                created[section] = created.get(section, 0) + 1
         return created
 
+    @staticmethod
+    def _taken(key: str, stored: Record | None, skip_existing: bool, seeded: bool) -> bool:
+        """Whether the store holds id ``key`` already and a restart may leave it as it is; 409 if it may not:
+        a new id is wanted, the seed names it twice (``seeded``), or it is a system tag's."""
+        if stored is None:
+            return False
+        if skip_existing and not seeded and not stored.get("system"):
+            return True
+        raise Conflict(f"Entity with id '{key}' already exists")
+
     async def _create(self, seed: Seed, section: str, entity: dict, skip_existing: bool,
-                      fresh_sources: set[str]) -> bool:
+                      made: set[tuple[str, str]]) -> bool:
         place = Placement.model_validate(entity)
         who = self._principal(self._tenant_of(entity, seed), place.service_id)
         backend = self.backend
         if section == "topics":
             body = SeedTopic.model_validate(entity)
             owner = body.name.removeprefix("source_").split(".", 1)[0]
-            if skip_existing and owner not in fresh_sources:
+            if skip_existing and ("sources", owner) not in made:
                 return False
             backend.topic_service.update(who, body.name, body.partition_count, body.tags)
             return True
         if section == "kafka_users":
             body = KafkaUserCreate.model_validate(entity)
-            if skip_existing and backend.repo.find("kafka_users", lambda r: r["username"] == body.username):
+            if (section, body.username) in made:
+                raise Conflict(f"Kafka user '{body.username}' already exists")
+            if skip_existing and backend.repo.find("kafka_users", where={"username": body.username}):
                 return False
             record = backend.kafka_users.create(who, body.username, body.password, kafka_user_input(body),
                                                 created_from=body.created_from)
+            made.add((section, body.username))
             self._stamp("kafka_users", record["id"], entity)
             return True
         if place.id is None:
             raise SeedError("an 'id' (24 hex digits) is required")
-        if skip_existing and backend.repo.get(section, place.id) is not None:
+        if self._taken(place.id, backend.repo.get(section, place.id), skip_existing, (section, place.id) in made):
             return False
         with preset_id(place.id):
             if section == "tags":
                 backend.tags.create(who, tag_input(TagRequest.model_validate(entity)))
             elif section in ("sources", "destinations"):
                 await backend.connectors[section].create(who, connector_input(ConnectorRequest.model_validate(entity)))
-                fresh_sources.add(place.id)
             elif section == "transforms":
                 await self._transform(who, place.id, SeedTransform.model_validate(entity))
             else:
                 backend.pipelines.create(who, pipeline_input(PipelineRequest.model_validate(entity)))
+        made.add((section, place.id))
         self._stamp(section, place.id, entity)
         return True
 

@@ -1,19 +1,22 @@
 """Named snapshots of the whole store: in memory, or files beside the db file (so they survive a restart).
 
 A snapshot holds the store's records as they are stored, secrets sealed, so
-writing it to disk shows nothing a db file would not.
+writing it to disk shows nothing a db file would not. A file is written as the
+store writes its own (temporary file, fsync, rename), through the same ``Disk``.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
-from mockserver.errors import NotFound, Unprocessable
+from mockserver.errors import Conflict, NotFound, Unprocessable
+from mockserver.files import read_regular
+from mockserver.jsoncodec import dumps
+from mockserver.store import Disk, storage_error
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _NAME = re.compile(NAME_PATTERN)
@@ -26,15 +29,24 @@ def check_name(name: str) -> str:
     return name
 
 
+class DamagedSnapshot(Conflict):
+    """A snapshot that cannot be restored into this store: what is wrong, naming the file and the record."""
+
+
 class SnapshotStore:
-    def __init__(self, directory: Path | None) -> None:
+    def __init__(self, directory: Path | None, disk: Disk | None = None) -> None:
         self._directory = directory  # None: in memory
+        self.disk = disk or Disk()  # a test swaps it to simulate a failing disk
         self._memory: dict[str, dict] = {}
         self._lock = threading.Lock()
 
     @classmethod
-    def beside(cls, db: str | None) -> "SnapshotStore":
-        return cls(None if db is None else Path(db).with_name(Path(db).name + ".snapshots"))
+    def beside(cls, db: str | None, disk: Disk | None = None) -> "SnapshotStore":
+        return cls(None if db is None else Path(db).with_name(Path(db).name + ".snapshots"), disk)
+
+    def where(self, name: str) -> str:
+        """How errors name a snapshot: its file, or its name in memory."""
+        return f"snapshot '{name}'" if self._directory is None else f"snapshot file {self._path(name)}"
 
     def save(self, snapshot: dict) -> None:
         name = check_name(snapshot["name"])
@@ -42,19 +54,14 @@ class SnapshotStore:
             if self._directory is None:
                 self._memory[name] = json.loads(json.dumps(snapshot))
                 return
-            self._directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._directory, prefix=name, suffix=".tmp")
             try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(snapshot, handle, separators=(",", ":"))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self._path(name))
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+                self._directory.mkdir(parents=True, exist_ok=True)
+                self.disk.replace_file(self._path(name), [dumps(snapshot)])
+            except OSError as exc:
+                raise storage_error(exc) from exc
 
     def load(self, name: str) -> dict:
+        """The snapshot saved under ``name``: 404 if there is none, ``DamagedSnapshot`` if it is not one."""
         check_name(name)
         with self._lock:
             if self._directory is None:
@@ -63,9 +70,17 @@ class SnapshotStore:
             path = self._path(name)
             if not path.exists():
                 self._missing(name)
-            return json.loads(path.read_text(encoding="utf-8"))
+            try:
+                snapshot: Any = json.loads(read_regular(path))
+            except (OSError, ValueError) as exc:
+                raise DamagedSnapshot(f"{self.where(name)}: not a readable JSON file ({exc})") from None
+        if not (isinstance(snapshot, dict) and isinstance(snapshot.get("created"), str)
+                and isinstance(snapshot.get("state"), dict)):
+            raise DamagedSnapshot(f"{self.where(name)}: not a snapshot (an object with a created time and a state)")
+        return snapshot
 
     def names(self) -> list[str]:
+        """Every snapshot's name, and every file's in the folder that looks like one (a bad name included)."""
         with self._lock:
             if self._directory is None:
                 return sorted(self._memory)
@@ -83,7 +98,10 @@ class SnapshotStore:
             path = self._path(name)
             if not path.exists():
                 self._missing(name)
-            path.unlink()
+            try:
+                self.disk.remove(path)
+            except OSError as exc:
+                raise storage_error(exc) from exc
 
     def _path(self, name: str) -> Path:
         return self._directory / f"{name}.json"

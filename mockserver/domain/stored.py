@@ -13,7 +13,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from mockserver.domain.secrets import SEALED, SecretBox
 from mockserver.errors import StartupError
+from mockserver.jsoncodec import dumps
 from mockserver.models.base import Model
 from mockserver.store import Repository
 
@@ -136,6 +138,18 @@ def _model_of(table: str, record: Any) -> type[BaseModel]:
     return _Stored if isinstance(record, dict) and record.get("deleted") is True else MODELS[table]
 
 
+def record_problem(table: str, record: Any) -> str | None:
+    """What keeps a record of ``table`` from fitting its model, naming table, id and key; None if it fits."""
+    try:
+        _model_of(table, record).model_validate(record)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join(map(str, error["loc"])) or "<record>"
+        record_id = record.get("id") if isinstance(record, dict) and isinstance(record.get("id"), str) else "<no id>"
+        return f"table {table}, record {record_id}: {key}: {error['msg']}"
+    return None
+
+
 def check_records(repo: Repository, where: str) -> None:
     """Stop start-up at the first stored record that does not fit its table's model, naming table, id and key.
 
@@ -144,12 +158,45 @@ def check_records(repo: Repository, where: str) -> None:
     """
     for table in MODELS:
         for record in repo.unvouched(table):
-            try:
-                _model_of(table, record).model_validate(record)
-            except ValidationError as exc:
-                error = exc.errors()[0]
-                key = ".".join(map(str, error["loc"])) or "<record>"
-                record_id = record.get("id") if isinstance(record.get("id"), str) else "<no id>"
-                raise StartupError(f"{where}: table {table}, record {record_id}: {key}: {error['msg']}; "
-                                   "fix the record or move the file away") from None
+            problem = record_problem(table, record)
+            if problem is not None:
+                raise StartupError(f"{where}: {problem}; fix the record or move the file away")
     repo.vouch()
+
+
+def state_problem(state: Any, box: SecretBox) -> str | None:
+    """Why this store would break once it held ``state`` (``export_state``'s form); None if it would not.
+
+    What start-up checks of a database, on every record: tables of records with
+    unique ids, each fitting its model, secrets that ``box`` opens (not another
+    database's); and what a live pipeline uses is there.
+    """
+    try:
+        Repository.check_state(state)
+    except ValueError as exc:
+        return str(exc)
+    for table in [table for table in MODELS if table in state]:
+        for record in state[table]:
+            problem = record_problem(table, record) or _secret_problem(table, record, box)
+            if problem is not None:
+                return problem
+    ids = {table: {record["id"] for record in records} for table, records in state.items()}
+    for pipeline in state.get("pipelines", ()):
+        if pipeline.get("deleted") is True:
+            continue
+        uses = [("sources", pipeline["source"]["id"]), ("destinations", pipeline["destination"]["id"]),
+                *(("transforms", transform["id"]) for transform in pipeline["transforms"])]
+        for table, used in uses:
+            if used not in ids.get(table, ()):
+                return f"table pipelines, record {pipeline['id']}: uses {table} record {used}, which is not there"
+    return None
+
+
+def _secret_problem(table: str, record: dict, box: SecretBox) -> str | None:
+    for sealed in SEALED.finditer(dumps(record)):
+        try:
+            box.open(sealed.group(1).decode())
+        except RuntimeError:
+            return (f"table {table}, record {record['id']}: its secrets were sealed with another key than "
+                    "this database's (a snapshot of another database?)")
+    return None

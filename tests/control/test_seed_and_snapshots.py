@@ -53,7 +53,7 @@ def test_post_seed_creates_entities_by_the_api_rules(api):
     assert topic["kafka"]["partitions"]["count"] == 4
     assert [u["username"] for u in api.get("/kafka-access/kafka-users").json()] == ["seeded-user"]
     again = api.client.post("/__mock/seed", json=SEED)  # the same names again: the API's own 409 rules
-    assert again.status_code == 400 and "already exists" in again.json()["detail"]
+    assert again.status_code == 409 and "already exists" in again.json()["detail"]
 
 
 def test_a_bad_seed_names_the_entity_and_leaves_nothing_behind(api):

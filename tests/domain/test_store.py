@@ -422,14 +422,16 @@ def test_export_and_replace_state(tmp_path, open_repo):
     assert [r["id"] for r in reopened.find("things")] == [rid(1), rid(4)] and reopened.find("others") == []
 
 
-def test_a_replace_state_that_cannot_be_written_changes_nothing(open_repo):
+@pytest.mark.parametrize("write, state", [("replace_state", {}),
+                                          ("merge_state", {"things": [record(1, name="changed"), record(2)]})])
+def test_a_whole_state_that_cannot_be_written_changes_nothing(open_repo, write, state):
     disk = FaultyDisk()
     repo = open_repo(disk=disk)
     repo.insert("things", record(1))
     disk.fail_write = errno.ENOSPC
     with pytest.raises(StorageFull):
-        repo.replace_state({})
-    assert [r["id"] for r in repo.find("things")] == [rid(1)]
+        getattr(repo, write)(state)
+    assert repo.export_state() == {"things": [record(1)]}
 
 
 def test_integers_beyond_64_bits_are_kept_exactly(open_repo):
