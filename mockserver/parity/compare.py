@@ -2,8 +2,9 @@
 
 What never matches between two servers: the ids each assigns (learned as the
 replay goes and mapped, so a wrong reference still shows), timestamps, tokens,
-request ids, the order of set-like lists (lists of plain values; lists of
-entities are paired by id, then by name), and values the recorder redacted.
+request ids, live measurements (message counts, lag), the order of set-like
+lists (lists of plain values; lists of entities are paired by id, then by
+name), and values the recorder redacted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _ID_KEY = re.compile(r"(^|_)ids?$|[a-z]Ids?$")
 _TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|[+-]\d{2}:?\d{2})?$")
 _TIME_KEY = re.compile(r"(_at|_time|time|timestamp|^created|^updated|^expires)$", re.IGNORECASE)
 _TOKEN_KEY = re.compile(r"^(access_?token|refresh_?token|token|id_?token)$", re.IGNORECASE)
+# Live measurements (the mock derives them from the id, a real server from traffic): compared by type.
+_MEASUREMENT_KEY = re.compile(r"^(messages|bytes)_|^lag$|latency", re.IGNORECASE)
 _REQUEST_ID_KEY = re.compile(r"^(x_)?request_?id$", re.IGNORECASE)
 _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MASKER = Masker()
@@ -143,6 +146,8 @@ def normal(key: str | None, value: Any) -> Any:
         return "<token>"
     if key is not None and _REQUEST_ID_KEY.match(key):
         return "<request id>"
+    if key is not None and isinstance(value, (int, float)) and _MEASUREMENT_KEY.search(key):
+        return "<measurement>"
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return "<timestamp>"
     if key is not None and isinstance(value, (int, float)) and not isinstance(value, bool) and _TIME_KEY.search(key):

@@ -18,7 +18,7 @@ from mockserver.parity.replay import Outcome, Result
 _JWT = re.compile(r"eyJ[\w-]+\.[\w-]+\.[\w-]*")
 _LAST_KEY = re.compile(r"(?:\.([A-Za-z_][A-Za-z0-9_]*)|\['((?:[^'\\]|\\.)*)'\])$")
 NORMALISED = ("ids the target assigned (mapped from the recorded ones)", "timestamps", "tokens", "request ids",
-              "the order of lists of plain values", "values the recorder redacted")
+              "live measurements", "the order of lists of plain values", "values the recorder redacted")
 
 
 def _scrub(value: Any, secrets: set[str]) -> Any:
@@ -42,10 +42,14 @@ def _shown(finding: Finding, value: Any, secrets: set[str]) -> Any:
     return _scrub(value, secrets)
 
 
+def _query_part(part: str) -> str:
+    name, _, value = part.partition("=")
+    return f"{name}={MASK}" if is_secret(name) and value not in ("true", "false") else part
+
+
 def _label(outcome: Outcome, secrets: set[str]) -> str:
     interaction = outcome.interaction
-    query = "&".join(part if not is_secret(part.partition("=")[0]) else part.partition("=")[0] + "=" + MASK
-                     for part in interaction.query.split("&")) if interaction.query else ""
+    query = "&".join(_query_part(part) for part in interaction.query.split("&")) if interaction.query else ""
     return _scrub(f"{interaction.method} {interaction.path}" + (f"?{query}" if query else ""), secrets)
 
 
