@@ -9,7 +9,6 @@ name), and values the recorder redacted.
 
 from __future__ import annotations
 
-import fnmatch
 import re
 from dataclasses import dataclass
 from typing import Any, Iterator
@@ -161,6 +160,8 @@ class Comparison:
     def __init__(self, ids: IdMap, ignore: tuple[str, ...] = (), shape_only: bool = False) -> None:
         self.ids = ids
         self.ignore = ignore
+        # A path pattern's "*" stands for anything (an index, a key); the rest is literal.
+        self._patterns = [re.compile(".*".join(map(re.escape, p.split("*")))) for p in ignore if p.startswith("$")]
         self.shape_only = shape_only  # a login's answer: only which fields, of which types
 
     def __call__(self, recorded: Any, replayed: Any) -> list[Finding]:
@@ -168,7 +169,7 @@ class Comparison:
         return list(self._walk(self.ids.apply_value(recorded), replayed, "$", None))
 
     def _ignored(self, key: str | None, where: str) -> bool:
-        return any(key == pattern or fnmatch.fnmatchcase(where, pattern) for pattern in self.ignore)
+        return key in self.ignore or any(pattern.fullmatch(where) for pattern in self._patterns)
 
     def _walk(self, recorded: Any, replayed: Any, where: str, key: str | None) -> Iterator[Finding]:
         if self._ignored(key, where) or (isinstance(recorded, str) and recorded in REDACTED):
