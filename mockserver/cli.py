@@ -286,5 +286,29 @@ def replay(cassette: Path, target: str, client_id: str | None, secret: str | Non
     if len(result.differences) > max_differences:
         raise SystemExit(1)
 
+
+@main.command()
+@click.argument("url", envvar="STREAMKAP_HOST")
+@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", show_envvar=True, default=None,
+              show_default=False, help="The mock's admin token, if it was started with one.")
+@click.option("--json", "as_json", is_flag=True, help="Print GET /__mock/coverage's JSON instead of a table.")
+def coverage(url: str, admin_token: str | None, as_json: bool) -> None:
+    """What a mock's request journal reached of the contract: operations (never-called first), statuses, connector types."""
+    import json
+
+    import httpx
+
+    from mockserver.control.coverage import table
+
+    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+    try:
+        response = httpx.get(url.rstrip("/") + "/__mock/coverage", headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc}") from None
+    if response.status_code != 200:
+        raise click.ClickException(f"GET {url.rstrip('/')}/__mock/coverage answered {response.status_code}: "
+                                   f"{response.text[:200]}")
+    click.echo(json.dumps(response.json(), indent=2) if as_json else table(response.json()))
+
 if __name__ == "__main__":
     main()
