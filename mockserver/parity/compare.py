@@ -10,6 +10,7 @@ name), and values the recorder redacted.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Any, Iterator
 
@@ -29,6 +30,7 @@ _PLAIN_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 MASKER = Masker()
 
 
+@lru_cache(maxsize=4096)  # asked for every key of every answer: configs repeat their keys
 def is_secret(key: str) -> bool:
     return MASKER.is_secret(key)
 
@@ -107,6 +109,8 @@ def _is_id(key: str | None, value: Any) -> bool:
 
 def learn_ids(recorded: Any, replayed: Any, ids: IdMap, key: str | None = None) -> None:
     """Pair the ids of two answers of the same shape (entities of a list by id, name, then position)."""
+    if recorded == replayed:  # nothing to learn where they agree (most of a config)
+        return
     if isinstance(recorded, dict) and isinstance(replayed, dict):
         # An entity's own id first, so its other fields (a topic id built from it) map through it.
         for name in sorted(recorded.keys() & replayed.keys(), key=lambda k: k != "id"):
@@ -172,6 +176,8 @@ class Comparison:
         return key in self.ignore or any(pattern.fullmatch(where) for pattern in self._patterns)
 
     def _walk(self, recorded: Any, replayed: Any, where: str, key: str | None) -> Iterator[Finding]:
+        if type(recorded) is type(replayed) and not isinstance(recorded, (dict, list)) and recorded == replayed:
+            return  # equal plain values of one type: nothing to normalise (True == 1 is not such a pair)
         if self._ignored(key, where) or (isinstance(recorded, str) and recorded in REDACTED):
             return
         if json_type(recorded) != json_type(replayed):
@@ -196,10 +202,11 @@ class Comparison:
             # A list of plain values is a set here: tags, topics, ids; its order is the server's.
             if self.shape_only:
                 return
-            left = sorted((normal(key, v) for v in recorded), key=repr)
-            right = sorted((normal(key, v) for v in replayed), key=repr)
+            left = sorted(((json_type(v), normal(key, v)) for v in recorded), key=repr)
+            right = sorted(((json_type(v), normal(key, v)) for v in replayed), key=repr)
             if left != right:
-                yield Finding("value", where, recorded, replayed)
+                same_types = sorted(t for t, _ in left) == sorted(t for t, _ in right)
+                yield Finding("value" if same_types else "type", where, recorded, replayed)
             return
         for rec, rep in _pairs(recorded, replayed, self.ids):
             if rep is None:

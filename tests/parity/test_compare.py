@@ -27,6 +27,10 @@ def test_each_kind_of_difference_is_named_with_its_field():
         ("extra", "$.config['database.new']"), ("missing", "$.gone"), ("type", "$.port"), ("value", "$.name")]
 
 
+def test_a_flag_that_became_a_number_is_a_type_difference_though_python_calls_them_equal():
+    assert diff({"a": {"on": True}, "n": [1]}, {"a": {"on": 1}, "n": [True]}) == [("type", "$.a.on"), ("type", "$.n")]
+
+
 def test_assigned_ids_are_learned_and_a_wrong_reference_still_shows():
     ids = IdMap()
     assert diff({"id": SOURCE}, {"id": MOCK_SOURCE}, ids) == []
