@@ -10,7 +10,7 @@ from typing import Any, Iterable
 import httpx
 
 from mockserver.parity.cassette import LOGIN_PATH, Interaction, json_body
-from mockserver.parity.compare import Comparison, Finding, IdMap
+from mockserver.parity.compare import Comparison, Finding, IdMap, learn_ids
 
 # Not replayed as recorded: the transport's own, and the login's token (the replay brings its own).
 _SKIPPED_HEADERS = {"host", "content-length", "connection", "transfer-encoding", "authorization", "accept-encoding"}
@@ -134,11 +134,13 @@ class Replay:
             return f"no answer ({type(exc).__name__})"
 
     def _compare(self, interaction: Interaction, answer: httpx.Response) -> list[Finding]:
-        if answer.status_code != interaction.status:
-            # Bodies of two different outcomes say different things; the status is the difference.
-            return [Finding("status", "$", interaction.status, answer.status_code)]
         recorded_json, recorded = json_body(interaction.response_body)
         replayed_json, replayed = json_body(answer.text)
+        if answer.status_code != interaction.status:
+            if recorded_json and replayed_json and answer.is_success and 200 <= interaction.status < 300:
+                learn_ids(recorded, replayed, self.ids)  # 201 for 200 still created what later requests name
+            # Bodies of two different outcomes say different things; the status is the difference.
+            return [Finding("status", "$", interaction.status, answer.status_code)]
         if recorded_json and replayed_json:
             return Comparison(self.ids, self.ignore, shape_only=interaction.is_login)(recorded, replayed)
         if recorded_json != replayed_json or self.ids.apply(recorded) != replayed:

@@ -78,6 +78,13 @@ def _compact(value: Any, limit: int = 100) -> str:
     return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
+def _side(difference: dict, side: str) -> str:
+    """A recorded or replayed value as a report cell; "(absent)" for the side a missing or extra field lacks."""
+    if (difference["kind"], side) in (("missing", "replayed"), ("extra", "recorded")):
+        return "(absent)"
+    return _compact(difference[side])
+
+
 def _counts(found: list[dict]) -> str:
     kinds = Counter(d["kind"] for d in found)
     return ", ".join(f"{kind} {kinds[kind]}" for kind in KINDS if kinds[kind]) or "none"
@@ -94,7 +101,7 @@ def summary(result: Result, shown: int = 20) -> str:
     lines = [f"replayed {result.cassette or 'the cassette'} against {result.target}", headline(result)]
     for d in found[:shown]:
         lines.append(f"  #{d['interaction']} {d['request']}  {d['kind']}  {d['field']}: "
-                     f"{_compact(d['recorded'])} -> {_compact(d['replayed'])}")
+                     f"{_side(d, 'recorded')} -> {_side(d, 'replayed')}")
     if len(found) > shown:
         lines.append(f"  … and {len(found) - shown} more (see --report or --json)")
     return "\n".join(lines)
@@ -121,7 +128,7 @@ def markdown(result: Result, ignored: tuple[str, ...] = ()) -> str:
     if found:
         lines += ["", "| # | Request | Kind | Field | Recorded | Replayed |", "|---|---|---|---|---|---|"]
         lines += [f"| {d['interaction']} | `{_cell(d['request'])}` | {d['kind']} | `{_cell(d['field'])}` | "
-                  f"`{_cell(_compact(d['recorded']))}` | `{_cell(_compact(d['replayed']))}` |" for d in found]
+                  f"`{_cell(_side(d, 'recorded'))}` | `{_cell(_side(d, 'replayed'))}` |" for d in found]
     else:
         lines += ["", "No differences."]
     return "\n".join(lines) + "\n"

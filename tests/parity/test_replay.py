@@ -138,3 +138,15 @@ def test_a_cassette_it_cannot_read_or_a_server_it_cannot_reach_exits_2(tmp_path)
     result = CliRunner().invoke(main, ["replay", str(PROVIDER_CASSETTE), "--against", "http://127.0.0.1:9"],
                                 env=CREDENTIALS)
     assert result.exit_code == 2 and "cannot reach http://127.0.0.1:9" in result.output
+
+
+def test_an_id_assigned_under_another_success_status_still_maps_into_later_requests(target, tmp_path):
+    cassette = yaml.safe_load(PROVIDER_CASSETTE.read_text())
+    created = next(i for i in cassette["interactions"] if i["request"]["url"].endswith("/auth/client-credentials")
+                   and i["request"]["method"] == "POST")
+    created["response"]["code"] = 201
+    code, output, machine, markdown = replay(target, cassette, tmp_path)
+    assert code == 1
+    # The delete that follows names the credential the target made: only the create's status differs.
+    assert [(d["interaction"], d["kind"], d["recorded"], d["replayed"]) for d in machine["differences"]] == [
+        (created["id"], "status", 201, 200)]
