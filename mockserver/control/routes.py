@@ -8,8 +8,8 @@ control plane is open (a local test tool). ``--no-admin`` leaves it unmounted.
 from __future__ import annotations
 
 import hmac
-from functools import cache
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from starlette.applications import Starlette

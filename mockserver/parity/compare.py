@@ -108,7 +108,7 @@ def _is_id(key: str | None, value: Any) -> bool:
 
 
 def learn_ids(recorded: Any, replayed: Any, ids: IdMap, key: str | None = None) -> None:
-    """Pair the ids of two answers of the same shape (entities of a list by id, name, then position)."""
+    """Pair the ids of two answers of the same shape (entities of a list by id or name, else by position)."""
     if recorded == replayed:  # nothing to learn where they agree (most of a config)
         return
     if isinstance(recorded, dict) and isinstance(replayed, dict):
@@ -123,17 +123,19 @@ def learn_ids(recorded: Any, replayed: Any, ids: IdMap, key: str | None = None) 
         ids.learn(recorded, replayed)
 
 
+def _identity(item: Any, key: str, ids: IdMap) -> str | None:
+    return ids.apply(str(item[key])) if isinstance(item, dict) and item.get(key) is not None else None
+
+
 def _pairs(recorded: list, replayed: list, ids: IdMap) -> list[tuple[int | None, int | None]]:
     """Indexes of recorded and replayed list items that stand for the same thing (None: no counterpart)."""
     left, right = list(range(len(recorded))), list(range(len(replayed)))
     pairs: list[tuple[int | None, int | None]] = []
-    for identity in (lambda item: ids.apply(str(item.get("id"))) if item.get("id") is not None else None,
-                     lambda item: item.get("name")):
+    for key in ("id", "client_id", "username", "name"):  # what names an entity, most certain first
         for i in list(left):
-            if not isinstance(recorded[i], dict) or (wanted := identity(recorded[i])) is None:
+            if (wanted := _identity(recorded[i], key, ids)) is None:
                 continue
-            match = next((j for j in right if isinstance(replayed[j], dict)
-                          and identity(replayed[j]) == wanted), None)
+            match = next((j for j in right if _identity(replayed[j], key, ids) == wanted), None)
             if match is not None:
                 pairs.append((i, match))
                 left.remove(i)
