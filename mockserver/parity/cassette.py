@@ -58,18 +58,18 @@ def parse(document: Any, where: str = "cassette") -> list[Interaction]:
     if document.get("version") != FORMAT_VERSION:
         raise CassetteError(f"{where}: cassette format version {document.get('version')!r}, "
                             f"expected {FORMAT_VERSION} (what go-vcr v4 writes)")
-    return [_interaction(item, f"{where}: interaction {index}") for index, item in
+    return [_interaction(item, index, f"{where}: interaction {index}") for index, item in
             enumerate(document["interactions"])]
 
 
-def _interaction(item: Any, where: str) -> Interaction:
+def _interaction(item: Any, index: int, where: str) -> Interaction:
     try:
         request, response = item["request"], item["response"]
         url = urlsplit(request["url"])
         headers = {str(name): [str(v) for v in values or []] for name, values in (request.get("headers") or {}).items()}
         response_headers = {str(name).lower(): values for name, values in (response.get("headers") or {}).items()}
         return Interaction(
-            number=int(item.get("id", 0)), method=str(request["method"]).upper(), path=url.path or "/",
+            number=int(item.get("id", index)), method=str(request["method"]).upper(), path=url.path or "/",
             query=url.query, headers=headers, body=str(request.get("body") or ""), status=int(response["code"]),
             response_body=str(response.get("body") or ""),
             response_type=(response_headers.get("content-type") or [""])[0])

@@ -83,7 +83,11 @@ class Replay:
         authorize_all = not any(_has_header(i, "authorization") for i in interactions)
         started = time.perf_counter()
         if self.credentials is not None and not any(i.is_login for i in interactions):
-            self._log_in(LOGIN_PATH, {}, {}, result)
+            answer = self._log_in(LOGIN_PATH, {}, {}, result)
+            if isinstance(answer, str) or not answer.is_success:
+                status = answer if isinstance(answer, str) else answer.status_code
+                raise ReplayError(f"logging in at {self.target}{LOGIN_PATH} as {self.credentials.client_id} "
+                                  f"failed: {status}")
         for interaction in interactions:
             result.outcomes.append(self._replay(interaction, authorize_all, result))
         result.seconds = time.perf_counter() - started

@@ -24,7 +24,7 @@ NORMALISED = ("ids the target assigned (mapped from the recorded ones)", "timest
 def _scrub(value: Any, secrets: set[str]) -> Any:
     value = MASKER.mask(value)
     if isinstance(value, str):
-        for secret in secrets:
+        for secret in filter(None, secrets):
             value = value.replace(secret, MASK)
         return _JWT.sub(MASK, value)
     if isinstance(value, dict):

@@ -10,7 +10,7 @@ import pytest
 from mockserver.parity import report
 from mockserver.parity.cassette import CassetteError, parse
 from mockserver.parity.compare import Comparison, Finding, IdMap
-from mockserver.parity.replay import Credentials, Replay
+from mockserver.parity.replay import Credentials, Replay, ReplayError
 
 SOURCE = "65f0c1a2b3c4d5e6f7a8b9c0"
 MOCK_SOURCE = "6b15485b3bd7492bd1be3957"
@@ -165,3 +165,18 @@ def _result_with(findings):
 
     [interaction] = parse(cassette(("GET", "/tags", "", 200, "{}")))
     return Result(cassette="c.yaml", target="http://t", outcomes=[Outcome(interaction, 200, tuple(findings))])
+
+
+def test_a_cassette_without_a_login_is_preceded_by_one_which_must_succeed():
+    def server(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/auth/access-token":
+            ok = json.loads(request.content)["secret"] == "right"
+            return httpx.Response(200 if ok else 401, json={"accessToken": "t"} if ok else {"detail": "no"})
+        authorized = request.headers.get("authorization") == "Bearer t"
+        return httpx.Response(200 if authorized else 401, json={"tags": []})
+
+    interactions = parse(cassette(("GET", "/tags", "", 200, '{"tags":[]}')))
+    client = httpx.Client(transport=httpx.MockTransport(server))
+    assert Replay("http://target", Credentials("c", "right"), client=client).run(interactions).parity == 1.0
+    with pytest.raises(ReplayError, match="logging in at http://target/auth/access-token as c failed: 401"):
+        Replay("http://target", Credentials("c", "wrong"), client=client).run(interactions)
