@@ -232,5 +232,83 @@ def contract_test(base_url: str, spec: Path | None, token: str | None, client_id
         raise SystemExit(1)
 
 
+
+class ReplayFailed(click.ClickException):
+    exit_code = 2  # apart from 1, "differences over the limit", so a CI job can tell the two apart
+
+
+@main.command()
+@click.argument("cassette", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--against", "target", required=True, help="Server to replay against, e.g. http://127.0.0.1:8080.")
+@click.option("--client-id", envvar="STREAMKAP_CLIENT_ID", show_envvar=True, default=None, show_default=False,
+              help="Client id the replay logs in with (the recorded login's is not replayed).")
+@click.option("--secret", envvar="STREAMKAP_SECRET", show_envvar=True, default=None, show_default=False,
+              help="Secret of --client-id.")
+@click.option("--report", "report_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              default=None, show_default=False, help="Write the Markdown report (for an issue) here.")
+@click.option("--json", "json_file", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              default=None, show_default=False, help="Write the JSON report (for a machine) here.")
+@click.option("--max-differences", default=0, type=click.IntRange(min=0),
+              help="Exit 1 when there are more differences than this.")
+@click.option("--ignore", multiple=True, help="A field to leave out of the comparison: a key (connector_status) "
+                                              "or a path pattern ($.result[*].status); repeatable.")
+@click.option("--timeout", default=30.0, type=click.FloatRange(min=0.1), help="Seconds to wait for each answer.")
+def replay(cassette: Path, target: str, client_id: str | None, secret: str | None, report_file: Path | None,
+           json_file: Path | None, max_differences: int, ignore: tuple[str, ...], timeout: float) -> None:
+    """Replay a go-vcr cassette's requests against a server and report where its answers differ.
+
+    Ids the server assigns replace the recorded ones in later requests; ids,
+    timestamps, tokens and request ids are normalised before comparing. Exits 0
+    when the differences are at most --max-differences, 1 when more, 2 when the
+    cassette cannot be read or the server not reached.
+    """
+    import json
+
+    from mockserver.parity import report
+    from mockserver.parity.cassette import CassetteError, load
+    from mockserver.parity.replay import Credentials, ReplayError, replay as run_replay
+
+    if (client_id is None) != (secret is None):
+        raise click.UsageError("--client-id and --secret go together (or STREAMKAP_CLIENT_ID and STREAMKAP_SECRET)")
+    credentials = Credentials(client_id, secret) if client_id is not None and secret is not None else None
+    if credentials is None:
+        click.echo("no credentials given: the recorded login is sent as recorded (its secret is redacted)", err=True)
+    try:
+        result = run_replay(load(cassette), target, credentials, cassette=cassette.name, ignore=ignore,
+                            timeout=timeout)
+    except (CassetteError, ReplayError) as exc:
+        raise ReplayFailed(str(exc)) from None
+    if report_file is not None:
+        report_file.write_text(report.markdown(result, ignore), encoding="utf-8")
+    if json_file is not None:
+        json_file.write_text(json.dumps(report.as_json(result), indent=2) + "\n", encoding="utf-8")
+    click.echo(report.summary(result))
+    if len(result.differences) > max_differences:
+        raise SystemExit(1)
+
+
+@main.command()
+@click.argument("url", envvar="STREAMKAP_HOST")
+@click.option("--admin-token", envvar="STREAMKAP_MOCK_ADMIN_TOKEN", show_envvar=True, default=None,
+              show_default=False, help="The mock's admin token, if it was started with one.")
+@click.option("--json", "as_json", is_flag=True, help="Print GET /__mock/coverage's JSON instead of a table.")
+def coverage(url: str, admin_token: str | None, as_json: bool) -> None:
+    """What a mock's request journal reached of the contract: operations (never-called first), statuses, connector types."""
+    import json
+
+    import httpx
+
+    from mockserver.control.coverage import table
+
+    headers = {"Authorization": f"Bearer {admin_token}"} if admin_token else {}
+    try:
+        response = httpx.get(url.rstrip("/") + "/__mock/coverage", headers=headers, timeout=30)
+    except httpx.HTTPError as exc:
+        raise click.ClickException(f"cannot reach {url}: {exc}") from None
+    if response.status_code != 200:
+        raise click.ClickException(f"GET {url.rstrip('/')}/__mock/coverage answered {response.status_code}: "
+                                   f"{response.text[:200]}")
+    click.echo(json.dumps(response.json(), indent=2) if as_json else table(response.json()))
+
 if __name__ == "__main__":
     main()

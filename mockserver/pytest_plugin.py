@@ -9,15 +9,20 @@ in-memory store; reset (entities, faults, journal, clock) before each test::
 
 Settings for the session's server come from the ini option
 ``streamkap_mock_seed`` (a seed file loaded at start-up and on every reset).
+With ``--streamkap-mock-coverage`` the session ends with a one-screen summary of
+what its tests reached of the contract (``GET /__mock/coverage``, summed over
+the resets that empty the journal).
 """
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import Iterator
 
 import pytest
 
+from mockserver.control.coverage import merge, summary
 from mockserver.control.testing import MockServer
 
 __all__ = ["MockServer", "streamkap_mock", "streamkap_mock_server"]
@@ -26,6 +31,28 @@ __all__ = ["MockServer", "streamkap_mock", "streamkap_mock_server"]
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("streamkap_mock_seed", "Seed file the streamkap_mock server loads (relative to the rootdir)",
                   default="")
+    parser.addoption("--streamkap-mock-coverage", action="store_true", default=False,
+                     help="At the end of the session, summarise which operations of the contract, status codes "
+                          "and connector types the streamkap_mock server saw")
+
+
+_COVERAGE = pytest.StashKey[dict]()
+
+
+def _collect_coverage(config: pytest.Config, server: MockServer) -> None:
+    """Add what the journal holds to the session's coverage (before a reset empties it)."""
+    if not config.getoption("streamkap_mock_coverage"):
+        return
+    current = server.coverage()
+    earlier = config.stash.get(_COVERAGE, None)
+    config.stash[_COVERAGE] = current if earlier is None else merge(earlier, current)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    coverage = config.stash.get(_COVERAGE, None)
+    if coverage is not None:
+        terminalreporter.section("streamkap-mock coverage")
+        terminalreporter.write_line(summary(coverage, width=min(shutil.get_terminal_size((100, 24)).columns, 120)))
 
 
 @pytest.fixture(scope="session")
@@ -35,10 +62,12 @@ def streamkap_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     settings = {"seed": Path(pytestconfig.rootpath, seed)} if seed else {}
     with MockServer(**settings) as server:
         yield server
+        _collect_coverage(pytestconfig, server)
 
 
 @pytest.fixture
-def streamkap_mock(streamkap_mock_server: MockServer) -> MockServer:
+def streamkap_mock(streamkap_mock_server: MockServer, pytestconfig: pytest.Config) -> MockServer:
     """The session's mock, reset: base_url, client, token(), reset(), seed(), faults, requests(), clock."""
+    _collect_coverage(pytestconfig, streamkap_mock_server)
     streamkap_mock_server.reset()
     return streamkap_mock_server

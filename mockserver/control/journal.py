@@ -44,7 +44,10 @@ class Masker:
 
     def mask(self, value: Any) -> Any:
         if isinstance(value, dict):
-            return {k: (MASK if v is not None and self.is_secret(k) else self.mask(v)) for k, v in value.items()}
+            # A boolean under a secret-sounding key is a flag ("...passphrase.secured"), not a secret;
+            # masking it would make the cassette unreplayable.
+            return {k: (MASK if v is not None and not isinstance(v, bool) and self.is_secret(k) else self.mask(v))
+                    for k, v in value.items()}
         if isinstance(value, list):
             return [self.mask(v) for v in value]
         return value

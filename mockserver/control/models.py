@@ -213,3 +213,35 @@ class ListedSnapshot(Model):
 class SnapshotList(Model):
     total: int
     result: list[ListedSnapshot]
+
+
+# ---- coverage -----------------------------------------------------------------
+
+class OperationCoverage(Model):
+    operation_id: str = Field(description="The operation's id in contracts/openapi.json")
+    method: str
+    path: str = Field(description="The contract's path template, e.g. /sources/{id}")
+    calls: int = Field(description="Requests to it in the journal")
+    statuses: dict[str, int] = Field(description="Requests by status code answered, e.g. {\"200\": 3, \"404\": 1}; "
+                                                 "\"dropped\": the connection was closed without an answer")
+
+
+class ConnectorCoverage(Model):
+    entity_type: Literal["sources", "destinations", "transforms"]
+    connector: str = Field(description="The connector code (sources, destinations) or the transform type")
+    creates: int = Field(description="Creates answered 2xx")
+    updates: int = Field(description="Updates answered 2xx")
+    deletes: int = Field(description="Deletes answered 2xx")
+
+
+class Coverage(Model):
+    """What the journal's requests reached of the contract (any client's: the provider's, a test's, curl's)."""
+
+    operations_total: int = Field(description="Operations in the contract")
+    operations_called: int = Field(description="Operations called at least once")
+    requests: int = Field(description="Journal entries counted (the journal keeps the latest journal_size)")
+    unmatched: int = Field(description="Requests no operation serves (unknown path or method)")
+    never_called: list[str] = Field(description="Ids of the operations never called, as `operations` lists them")
+    operations: list[OperationCoverage] = Field(
+        description="Every operation of the contract: the never-called first, then the called; each group by path")
+    connectors: list[ConnectorCoverage] = Field(description="Per connector type written, sorted by type")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hmac
 from datetime import datetime, timezone
+from functools import cache
 from typing import Any
 
 from starlette.applications import Starlette
@@ -17,6 +18,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
 from mockserver.control import models
+from mockserver.control.coverage import Catalogue, coverage
 from mockserver.control.faults import PRESETS, path_pattern
 from mockserver.control.journal import Filters, cassette
 from mockserver.control.plane import ControlPlane
@@ -25,6 +27,7 @@ from mockserver.errors import Unauthorized, Unprocessable
 from mockserver.http.common import parse_body, query_choice, query_int, respond
 from mockserver.http.errors import HANDLERS
 from mockserver.http.openapi import build_document, operations_of
+from mockserver.http.routes import api_routes
 from mockserver.http.routing import Param, operation
 
 PREFIX = "/__mock"
@@ -186,6 +189,15 @@ async def clear_requests(request: Request):
     return respond(models.Removed, {"removed": guard(request).journal.clear()})
 
 
+@cache
+def _catalogue() -> Catalogue:
+    return Catalogue((op.operation_id, op.method, op.path) for op in operations_of(api_routes()))
+
+
+async def get_coverage(request: Request):
+    return respond(models.Coverage, coverage(_catalogue(), guard(request).journal.select()))
+
+
 async def openapi_json(request: Request):
     return JSONResponse(document())
 
@@ -241,6 +253,10 @@ routes = [
                      Param("format", {"type": "string", "enum": ["json", "cassette"], "default": "json"}))),
     operation("DELETE", "/requests", clear_requests, operation_id="mock_clear_requests", guard=guard, tag=TAG,
               response=models.Removed, summary="Empty the request journal"),
+    operation("GET", "/coverage", get_coverage, operation_id="mock_coverage", guard=guard, tag=TAG,
+              response=models.Coverage,
+              summary="Per operation of the contract: calls and statuses; per connector type: creates, updates, "
+                      "deletes (from the request journal)"),
 ]
 
 

@@ -204,6 +204,10 @@ class MockServer:
             _json(response)
         return response.text
 
+    def coverage(self) -> dict:
+        """Per operation of the contract, the calls and statuses the journal holds; per connector type, the writes."""
+        return _json(self.control.get("/coverage"))
+
     def set_status(self, entity_id: str, status: str, **extra: Any) -> dict:
         """Force a source's or destination's status (``trace=``, ``then=``, ``after=`` as the API takes)."""
         return _json(self.control.put(f"/connectors/{entity_id}/status", json={"status": status, **extra}))

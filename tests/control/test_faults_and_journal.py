@@ -157,3 +157,15 @@ def test_tenant_is_the_one_acted_in_and_an_expired_token_still_names_its_client(
     assert [(e["tenant_id"], e["client_id"], e["status"]) for e in entries] == [
         ("tenant-globex", "mock-platform-admin", 503), ("tenant-acme", "mock-platform-admin", 200),
         ("tenant-acme", "mock-client", 401)]
+
+
+def test_a_flag_under_a_secret_sounding_key_is_kept_so_the_cassette_replays(api):
+    """Masking "snowflake.private.key.passphrase.secured": true made the mock refuse its own cassette."""
+    from tests.conftest import SNOWFLAKE_CONFIG
+
+    config = {**SNOWFLAKE_CONFIG, "snowflake.private.key.passphrase.secured": True}
+    assert api.post("/destinations", json={"name": "sf", "connector": "snowflake", "config": config}).status_code == 200
+    [entry] = api.client.get("/__mock/requests", params={"path": "/destinations"}).json()["result"]
+    sent = entry["request_body"]["config"]
+    assert sent["snowflake.private.key.passphrase.secured"] is True
+    assert sent["snowflake.private.key.passphrase"] == sent["snowflake.private.key"] == "********"
