@@ -55,8 +55,11 @@ def test_v3_resource_lifecycle(v3, kind, code):
     updated = v3.update_connector(kind, entity_id, name + "-renamed", code, changed, tags=None)
     check_entity(updated, name + "-renamed", code, changed)
     assert updated["tags"] == [DEVELOPMENT_TAG]
+    # The PUT ?wait=false answer is transient; 3.x keeps the planned status and lets Read refresh it.
+    assert updated["connector_status"] == "Pending Update"
     read = v3.get_connector(kind, entity_id)
     check_entity(read, name + "-renamed", code, changed)
+    assert read["connector_status"] == "Active"
     assert read["tags"] == [DEVELOPMENT_TAG]
 
     # tags = [] clears them; another set replaces them.
@@ -92,6 +95,7 @@ def test_v2_resource_lifecycle(v2, resource):
     changed.update(V2_EMPTY_TEXT_MAPS.get(resource, {}))
     updated = v2.update_connector(kind, entity_id, name + "-renamed", code, changed)
     check_entity(updated, name + "-renamed", code, changed)
+    assert updated["connector_status"] == "Active"  # 2.x sends no wait=false: the answer is settled
     check_entity(v2.get_connector(kind, entity_id), name + "-renamed", code, changed)
 
     v2.delete_connector(kind, entity_id)
