@@ -8,7 +8,9 @@ Choices where the backend's behaviour is not known:
   ``PUT .../implementation_details`` or by ``PUT /transforms``, stores the next
   version (1, 2, ...) and makes it current. ``PUT /transforms`` without an
   implementation clears it (the backend overwrites it, which is why the
-  provider re-sends the one it read).
+  provider re-sends the one it read). A stored implementation carries the
+  type's server-side defaults and null fields (``implementation_defaults``)
+  under the keys the client did not send.
 - Deploying ``no-version`` (or ``0``) deploys the current version; any other
   version must be a stored one.
 - A transform's ``topics`` are the topics it writes to, derived on every read
@@ -113,6 +115,8 @@ class TransformService:
     box: SecretBox
     clock: Clock
     timing: Timing = field(default_factory=Timing)
+    # transform type -> what the backend adds to a stored implementation (fixtures/transform-implementations.json)
+    implementation_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Plugin resolution may await: one write at a time keeps each read-check-write whole.
     _writes: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -219,8 +223,9 @@ class TransformService:
             "updated_at": iso_now(self.clock()),
             **self.box.seal_config(config, plugin.secret_keys()),
         }
-        if (data.implementation or None) != existing["implementation"]:
-            record = self._with_version(record, data.implementation or None)
+        implementation = self._as_stored(existing["transform_type"], data.implementation or None)
+        if implementation != existing["implementation"]:
+            record = self._with_version(record, implementation)
         return self.repo.replace(TABLE, record)
 
     def put_implementation(self, who: Principal, transform_id: str, data: ImplementationInput) -> dict:
@@ -231,8 +236,9 @@ class TransformService:
         if data.version_id is not None and not VERSION_ID_RE.fullmatch(data.version_id):
             raise BadRequest(
                 f"version_id must be a positive integer of at most 18 digits, got '{data.version_id[:40]}'")
+        existing = self.require(who, transform_id, live=True)
         record = self._with_version(
-            self.require(who, transform_id, live=True), data.implementation,
+            existing, self._as_stored(existing["transform_type"], data.implementation),
             description=data.description, config=data.config, version_id=data.version_id,
         )
         record["updated_at"] = iso_now(self.clock())
@@ -321,6 +327,12 @@ class TransformService:
             known = ", ".join(p.code for p in self.plugins.all(TABLE))
             raise BadRequest(f"Unknown transform type '{transform_type}'; available: {known}")
         return plugin
+
+    def _as_stored(self, transform_type: str, implementation: dict | None) -> dict | None:
+        """The implementation as the backend stores it: its server-side defaults and null fields added."""
+        if not implementation:
+            return implementation
+        return {**self.implementation_defaults.get(transform_type, {}), **implementation}
 
     @staticmethod
     def _name_of(config: dict) -> str:
