@@ -124,3 +124,20 @@ def test_out_of_band_deletion_reads_as_an_empty_result(request, ui, line, kind):
     ui.delete_connector(kind, created["id"])
     # 200 with total 0 and result []: Terraform drops the resource from state instead of failing.
     assert provider.get_connector(kind, created["id"]) is None
+
+
+def test_v3_a_secret_switched_off_reads_back_null_and_the_provider_keeps_its_own(v3):
+    """beta.23: with secret_returned=true the backend answers null for a secret it keeps no value of."""
+    config = {**v3_config("destinations", "snowflake"), "snowflake.private.key.passphrase.secured": False,
+              "snowflake.private.key.passphrase": "tf-passphrase"}
+    created = v3.create_connector("destinations", "tf3-passphrase-off", "snowflake", config)
+    assert created["config"]["snowflake.private.key.passphrase"] is None
+    # Create restores every known Sensitive string from the plan (PreserveKnownStringFields): the rest must echo.
+    assert_config_echoed({k: v for k, v in config.items() if k != "snowflake.private.key.passphrase"},
+                         created["config"])
+    read = v3.get_connector("destinations", created["id"])
+    assert read["config"]["snowflake.private.key.passphrase"] is None
+    switched_on = {**config, "snowflake.private.key.passphrase.secured": True}
+    updated = v3.update_connector("destinations", created["id"], "tf3-passphrase-off", "snowflake", switched_on)
+    assert updated["config"]["snowflake.private.key.passphrase"] == "tf-passphrase"
+    v3.delete_connector("destinations", created["id"])
