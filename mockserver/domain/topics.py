@@ -38,6 +38,22 @@ def source_topic_names(entity_id: str, qualified_tables: str | None) -> list[str
     return [f"source_{entity_id}.{entry}" for entry in dict.fromkeys(entries)]
 
 
+def new_topic(who: Principal, entity_type: str, entity_id: str, name: str, now: float) -> Record:
+    """A topic as its entity's connector creates it: one partition, no tags."""
+    return {
+        "id": new_id(),
+        "name": name,
+        "prefix": name.split(".", 1)[0],
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "partitions": 1,
+        "tags": [],
+        "created_timestamp": iso_now(now),
+        "deleted": False,
+        **owned_by(who),
+    }
+
+
 class TopicStore:
     def __init__(self, repo: Repository) -> None:
         self._repo = repo
@@ -52,18 +68,7 @@ class TopicStore:
         for name in names:
             topic = existing.pop(name, None)
             if topic is None:
-                topic = {
-                    "id": new_id(),
-                    "name": name,
-                    "prefix": name.split(".", 1)[0],
-                    "entity_type": entity_type,
-                    "entity_id": entity_id,
-                    "partitions": 1,
-                    "tags": [],
-                    "created_timestamp": iso_now(now),
-                    "deleted": False,
-                    **owned_by(who),
-                }
+                topic = new_topic(who, entity_type, entity_id, name, now)
                 new.append(topic)
             result.append(topic)
         with self._repo.transaction():
@@ -166,7 +171,17 @@ class TopicService:
     # ---- writes ------------------------------------------------------------
 
     def update(self, who: Principal, ref: str, partition_count: int | None, tags: list[str] | None) -> Record:
-        topic = self.require(who, ref)
+        """Change a topic; a missing ``source_<id>.…`` topic of a live source is created.
+
+        The backend's update_topic creates the Kafka topic with the source connector's
+        defaults when it does not exist (the 3.x topic resource relies on that).
+        """
+        if tags is not None:
+            check_tag_ids(self.repo, who, tags)
+        try:
+            topic, missing = self.require(who, ref), False
+        except NotFound:
+            topic, missing = self._new_for_source(who, ref), True
         if partition_count is not None:
             if partition_count < topic["partitions"]:
                 raise BadRequest(
@@ -175,10 +190,17 @@ class TopicService:
                 )
             topic["partitions"] = partition_count
         if tags is not None:
-            check_tag_ids(self.repo, who, tags)
             topic["tags"] = list(tags)
         topic["updated_timestamp"] = iso_now(self.clock())
-        return self.repo.replace(TABLE, topic)
+        return self.repo.insert(TABLE, topic) if missing else self.repo.replace(TABLE, topic)
+
+    def _new_for_source(self, who: Principal, name: str) -> Record:
+        """The topic ``name`` of one of the caller's live sources, not stored yet; 404 for any other name."""
+        prefix, dot, rest = name.partition(".")
+        source_id = prefix.removeprefix("source_")
+        if not (prefix.startswith("source_") and dot and rest) or find_live(self.repo, "sources", who, source_id) is None:
+            raise NotFound()
+        return new_topic(who, "sources", source_id, name, self.clock())
 
     def delete(self, who: Principal, ref: str) -> Record:
         topic = self.require(who, ref)

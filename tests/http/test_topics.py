@@ -128,9 +128,26 @@ def test_update_needs_partition_count_or_tags(api, source, payload):
     assert response.json()["detail"][0]["loc"][:2] == ["body", "payload"]
 
 
-def test_update_of_unknown_topic_is_404(api):
-    response = api.put(f"/topics/{MISSING}", json={"payload": {"partition_count": 2}})
+@pytest.mark.parametrize("ref", [MISSING, f"source_{MISSING}.public.users", "source_.public.users", "plain-name"])
+def test_update_of_unknown_topic_is_404(api, ref):
+    response = api.put(f"/topics/{ref}", json={"payload": {"partition_count": 2}})
     assert response.status_code == 404
+    assert api.get("/topics").json()["total"] == 0
+
+
+def test_update_of_a_missing_topic_of_a_live_source_creates_it(api, source):
+    name = f"source_{source['id']}.public.extra"
+    response = api.put(f"/topics/{name}", json={"payload": {"partition_count": 3}})
+    assert response.status_code == 200, response.text
+    topic = api.get(f"/topics/{name}?detailed=true").json()
+    assert topic["kafka"]["partitions"]["count"] == 3 and topic["entity"]["entity_id"] == source["id"]
+    assert name in topic_names(api, source["id"])
+
+
+def test_a_refused_update_of_a_missing_topic_creates_nothing(api, source):
+    name = f"source_{source['id']}.public.extra"
+    assert api.put(f"/topics/{name}", json={"payload": {"tags": [MISSING]}}).status_code == 400
+    assert name not in topic_names(api, source["id"])
 
 
 def test_read_only_credential_cannot_change_topics(api, source):
