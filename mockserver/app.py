@@ -73,7 +73,8 @@ class Backend:
         tokens = TokenService(directory, settings.token_ttl, clock)
         plugins = PluginRegistry.load(settings.fixtures / "plugins")
         topics = TopicStore(repo)
-        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
+        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay,
+                        deploy_delay=settings.status_delay if settings.deploy_delay is None else settings.deploy_delay)
         backend = cls(
             settings=settings,
             repo=repo,

@@ -113,6 +113,7 @@ class Timing:
 
     status_delay: float = 0.0  # seconds a started connector or job stays starting
     delete_delay: float = 0.0  # seconds a DELETE ?wait=false stays visible
+    deploy_delay: float = 0.0  # seconds a deployed transform job stays DEPLOYING
 
 
 @dataclass(frozen=True)

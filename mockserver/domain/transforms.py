@@ -259,7 +259,7 @@ class TransformService:
         else:
             raise NotFound(f"Version '{version}' not found for transform '{transform_id}'")
         now = self.clock()
-        record["job"] = jobs.deploy(transform_id, job_type, number, replay_window, now, self.timing.status_delay)
+        record["job"] = jobs.deploy(transform_id, job_type, number, replay_window, now, self.timing.deploy_delay)
         self.repo.replace(TABLE, record)
         return {
             "transform_id": transform_id,

@@ -90,3 +90,22 @@ def test_a_rejected_update_leaves_the_status_alone(make_api):
     body = pg_body(name=source["name"], **{"slot.name": "another_slot"})  # set once: refused
     assert api.put(f"/sources/{source['id']}?wait=false", json=body).status_code == 400
     assert status_of(api, "sources", source["id"]) == "Active"
+
+
+def test_realistic_delays_each_last_their_own_time_on_the_virtual_clock(make_api):
+    """The --timing realistic numbers: Starting 10 s, a DEPLOYING job 20 s, a deleted entity visible 10 s."""
+    api = make_api(status_delay=10, delete_delay=10, deploy_delay=20)
+    source = make_source(api)
+    transform = api.post("/transforms", json={"transform": "map_filter", "config": {"transforms.name": "t"}}).json()
+    assert api.put(f"/transforms/{transform['id']}/deploy-job-live/no-version").json()["status"] == "DEPLOYING"
+    assert api.delete(f"/destinations/{created(api, 'destinations')['id']}?wait=false").status_code == 200
+    api.client.post("/__mock/clock/advance", json={"seconds": 9})
+    assert status_of(api, "sources", source["id"]) == "Starting"
+    assert api.get("/destinations").json()["total"] == 1  # still within its delete grace
+    api.client.post("/__mock/clock/advance", json={"seconds": 1})
+    assert status_of(api, "sources", source["id"]) == "Active"
+    assert api.get("/destinations").json()["total"] == 0
+    job = api.get(f"/transforms/{transform['id']}/job_status").json()
+    assert job["status"] == "DEPLOYING" and job["start_time"] is None
+    api.client.post("/__mock/clock/advance", json={"seconds": 10})
+    assert api.get(f"/transforms/{transform['id']}/job_status").json()["status"] == "RUNNING"
