@@ -17,15 +17,15 @@ Choices where the backend's behaviour is not known:
   (so they follow the tenant's topics as they come and go): each live topic of
   the tenant's service whose whole name its input pattern matches, renamed by
   its output pattern as Kafka Connect's RegexRouter does (``$1`` is the first
-  group). A pattern that is not a regex matches nothing. ``topic_ids`` are
-  stable: the same transform and topic name always give the same id. The 2.x
-  pipeline looks its users' topic names up there and sends the matching ids.
+  group). A pattern that is not a regex matches nothing. A transform never
+  deployed lists none. ``topic_ids`` are ``transform_<id>_<deployed version>.<topic>``,
+  as the backend stamps them. The 2.x pipeline looks its users' topic names up
+  there and sends the matching ids.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -83,9 +83,13 @@ def produced_topics(config: dict, topic_names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(produced))
 
 
-def produced_topic_id(transform_id: str, name: str) -> str:
-    """A stable ObjectId-shaped id of a produced topic: same transform and name, same id."""
-    return hashlib.sha256(f"{transform_id}\x1f{name}".encode()).hexdigest()[:24]
+def produced_topic_id(transform_id: str, version: int, name: str) -> str:
+    """The id of a topic a deployed transform writes to: ``transform_<id>_<version>.<name>``.
+
+    The backend stamps deployed transforms' topic ids so; a pipeline reads a topic
+    back as its id without the first dot-separated segment.
+    """
+    return f"transform_{transform_id}_{version}.{name}"
 
 
 @dataclass(frozen=True)
@@ -283,7 +287,8 @@ class TransformService:
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         now = self.clock()
         job = record.get("job")
-        topics = produced_topics(self.box.open_config(record), self._topic_names(record))
+        # Topics are resolved when the transform is deployed; before that the backend lists none.
+        topics = produced_topics(self.box.open_config(record), self._topic_names(record)) if job else []
         return {
             "id": record["id"],
             "name": record["name"],
@@ -292,7 +297,7 @@ class TransformService:
             "config": self.box.shown_config(record, secret_returned=secret_returned),
             "implementation": record["implementation"],
             "version": record["version"],
-            "topic_ids": [produced_topic_id(record["id"], name) for name in topics],
+            "topic_ids": [produced_topic_id(record["id"], job["version"], name) for name in topics],
             "topics": topics,
             "created_at": record["created_at"],
             "updated_at": record["updated_at"],

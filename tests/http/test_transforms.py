@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -542,7 +541,10 @@ def patterned(api, name, input_pattern, output_pattern, as_="mock-client"):
               "transforms.output.topic.pattern": output_pattern}
     response = api.post("/transforms", as_=as_, json={"transform": "map_filter", "config": config})
     assert response.status_code == 200, response.text
-    return response.json()
+    assert response.json()["topics"] == response.json()["topic_ids"] == []  # resolved when deployed
+    tid = response.json()["id"]
+    assert api.put(f"/transforms/{tid}/deploy-job-live/no-version", as_=as_).status_code == 200
+    return read(api, tid, as_=as_)[0]
 
 
 def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(api):
@@ -550,10 +552,8 @@ def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(ap
     make_source(api, name="other", tables="sales.users", as_="mock-client-2")  # another tenant's topic
     transform = patterned(api, "t", r"source_[0-9a-f]{24}\.public\.(.*)", "public.$1_transformed")
     assert transform["topics"] == ["public.users_transformed", "public.orders_transformed"]
-    assert all(re.fullmatch(r"[0-9a-f]{24}", i) for i in transform["topic_ids"])
-    assert len(set(transform["topic_ids"])) == 2
-    read_back = read(api, transform["id"])[0]
-    assert (read_back["topics"], read_back["topic_ids"]) == (transform["topics"], transform["topic_ids"])
+    # Deployed transforms' topic ids carry the transform and its deployed version (version 0: no implementation).
+    assert transform["topic_ids"] == [f"transform_{transform['id']}_0.{t}" for t in transform["topics"]]
 
     # Topics come and go with the source's tables; the surviving one keeps its id.
     users_id = transform["topic_ids"][0]
