@@ -45,7 +45,7 @@ class TableMetricsRequest(Body):
     entities: list[MetricsEntity]
     timestamp_from: str | None = None
     timestamp_to: str | None = None
-    time_type: str | None = None
+    time_type: Literal["latest", "timeseries", "timesummary"] | None = None
     time_interval: PositiveJsonInt | None = None
     time_unit: str | None = None
 
@@ -117,7 +117,12 @@ class TopicMetrics(Model):
     avg_latency_ms: float
 
 
-TableMetrics = dict[str, dict[str, TopicMetrics]]
+class TopicMetricsPoint(TopicMetrics):
+    timestamp: str  # the start of the bucket
+
+
+# entity id -> topic id -> figures: one reading ("latest", "timesummary") or a series ("timeseries")
+TableMetrics = dict[str, dict[str, TopicMetrics | list[TopicMetricsPoint]]]
 
 
 class TopicEnvelope(Envelope):
