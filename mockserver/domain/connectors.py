@@ -20,6 +20,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox, unmask
@@ -214,7 +215,7 @@ class ConnectorService:
             "topics": record.get("topics", []),
             "topic_map": {tid: [name] for tid, name in zip(record.get("topic_ids", []), record.get("topics", []))}
             if unwind_topics else {},
-            "tags": record.get("tags", []),
+            **tags_shown(record.get("tags")),
         }
 
     def present_brief(self, record: Record) -> dict:

@@ -25,6 +25,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free
 from mockserver.domain.tenancy import Principal
@@ -125,7 +126,7 @@ class PipelineService:
             "transforms": [{**t, "topic": pretty_topic_name(t["topic_id"])} if t.get("topic_id") else t
                            for t in record["transforms"]],
             "topic_auto_discovery_transforms": record["topic_auto_discovery_transforms"],
-            "tags": record.get("tags", []),
+            **tags_shown(record.get("tags")),
             "status": lifecycle.current(record["status"], self.clock()),
             "created_timestamp": record["created_timestamp"],
             "updated_timestamp": record.get("updated_timestamp"),

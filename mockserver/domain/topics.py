@@ -22,6 +22,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import check_tag_ids, ensure_topic_unused
 from mockserver.domain.tenancy import Principal
@@ -292,7 +293,7 @@ class TopicService:
                 "partitions": {"count": topic["partitions"]},
                 "configs": {"retention.ms": RETENTION_MS, "cleanup.policy": "delete"},
             } if detailed else None,
-            "tags": topic.get("tags", []),
+            **tags_shown(topic.get("tags")),
             "created_timestamp": topic["created_timestamp"],
             # The 2.x provider's topic resource reads these two top-level fields.
             "topic_id": topic["name"],

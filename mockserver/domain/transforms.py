@@ -44,6 +44,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox, unmask
@@ -302,7 +303,7 @@ class TransformService:
             "created_at": record["created_at"],
             "updated_at": record["updated_at"],
             "start_time": jobs.start_time(job, now),
-            "tags": record["tags"],
+            **tags_shown(record["tags"]),
             "created_from": record.get("created_from"),
             "tenant_id": record["tenant_id"],
             "service_id": record["service_id"],

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, Envelope, PositiveJsonInt
+from mockserver.models.common import TAGS_OMITTED, Body, Envelope, PositiveJsonInt
 
 EntityType = Literal["sources", "destinations", "transforms"]
 
@@ -84,7 +84,7 @@ class Topic(Model):
     entity: TopicEntityRef
     serialization: TopicSerialization
     kafka: TopicKafka | None
-    tags: list[str]
+    tags: list[str] = Field(default_factory=list, description=TAGS_OMITTED)
     created_timestamp: str
     topic_id: str = Field(description="The Kafka topic name (read by the 2.x provider)")
     partition_count: int = Field(description="Same as kafka.partitions.count (read by the 2.x provider)")

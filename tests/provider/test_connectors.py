@@ -63,8 +63,8 @@ def test_v3_resource_lifecycle(v3, kind, code):
     assert read["tags"] == [DEVELOPMENT_TAG]
 
     # tags = [] clears them; another set replaces them.
-    assert v3.update_connector(kind, entity_id, name + "-renamed", code, changed, tags=[])["tags"] == []
-    assert v3.get_connector(kind, entity_id)["tags"] == []
+    assert "tags" not in v3.update_connector(kind, entity_id, name + "-renamed", code, changed, tags=[])
+    assert "tags" not in v3.get_connector(kind, entity_id)  # omitempty: 3.x reads nil as []
     assert v3.update_connector(kind, entity_id, name + "-renamed", code, changed,
                                tags=[PRODUCTION_TAG])["tags"] == [PRODUCTION_TAG]
 
@@ -108,7 +108,7 @@ def test_v2_entity_read_by_the_v3_provider_after_an_upgrade(v2, v3, kind):
     created = v2.create_connector(kind, f"upgrade-{kind}", "postgresql", V2_CONFIGS[resource])
     read = v3.get_connector(kind, created["id"])
     check_entity(read, f"upgrade-{kind}", "postgresql", V2_CONFIGS[resource])
-    assert read["tags"] == []
+    assert "tags" not in read
     v3.delete_connector(kind, created["id"])
     wait_gone(lambda: v3.get_connector(kind, created["id"]))
 
