@@ -134,6 +134,7 @@ def test_provider_lifecycle(api, transform_type):
     assert response.json() == {"transform_id": tid, "job_name": f"transform-{tid}-live", "job_type": "live",
                                "version_id": "1", "replay_window": None, "status": "RUNNING"}
 
+    assert "replay_window" not in read(api, tid)[0]  # a deploy parameter the backend never echoes on reads
     job = api.get(f"/transforms/{tid}/job_status")
     assert job.status_code == 200
     assert job.json()["id"] == tid and job.json()["status"] == "RUNNING"

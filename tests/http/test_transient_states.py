@@ -109,3 +109,14 @@ def test_realistic_delays_each_last_their_own_time_on_the_virtual_clock(make_api
     assert job["status"] == "DEPLOYING" and job["start_time"] is None
     api.client.post("/__mock/clock/advance", json={"seconds": 10})
     assert api.get(f"/transforms/{transform['id']}/job_status").json()["status"] == "RUNNING"
+
+
+def test_kc_cluster_id_is_kept_as_sent_and_null_for_the_default_cluster(api):
+    """The 3.x provider defaults kc_cluster_id to "" (omitted) and copies what Read answers into state."""
+    default = make_source(api)
+    assert default["kc_cluster_id"] is None
+    body = {**pg_body(name="pinned"), "kc_cluster_id": "kc-cluster-2"}
+    pinned = api.post("/sources", json=body).json()
+    assert pinned["kc_cluster_id"] == "kc-cluster-2"
+    body.pop("kc_cluster_id")  # an update that leaves it out keeps it
+    assert api.put(f"/sources/{pinned['id']}", json=body).json()["kc_cluster_id"] == "kc-cluster-2"
