@@ -118,7 +118,7 @@ routes = [
                      Param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Topics to skip"))),
     operation("POST", "/topics/table_metrics", table_metrics, operation_id="topic_table_metrics", tag=TAG,
               summary="Throughput and lag per topic of the given entities", body=TableMetricsRequest,
-              response=TableMetrics),
+              response=TableMetrics, errors=(400,)),
     operation("GET", "/topics/{id}", get_one, operation_id="get_topic", tag=TAG,
               summary="One topic with its entity, serialization and Kafka settings", response=Topic,
               errors=(400, 404), query=(_detailed,), path_params=_ref),
