@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import json
 import time
 import uuid
 from dataclasses import dataclass
@@ -86,7 +88,8 @@ class Backend:
     def _assemble(cls, settings: Settings, repo: Repository, directory: Directory, tokens: TokenService,
                   plugins: PluginRegistry, box: SecretBox, clock: Callable[[], float]) -> "Backend":
         topics = TopicStore(repo)
-        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay)
+        timing = Timing(status_delay=settings.status_delay, delete_delay=settings.delete_delay,
+                        deploy_delay=settings.status_delay if settings.deploy_delay is None else settings.deploy_delay)
         return cls(
             settings=settings,
             repo=repo,
@@ -103,7 +106,8 @@ class Backend:
                 entity_type: ConnectorService(entity_type, repo, plugins, box, topics, clock, timing)
                 for entity_type in ("sources", "destinations")
             },
-            transforms=TransformService(repo, plugins, box, clock, timing),
+            transforms=TransformService(repo, plugins, box, clock, timing,
+                                        implementation_defaults=_implementation_defaults(settings.fixtures)),
             pipelines=PipelineService(repo, clock, timing),
             topic_service=TopicService(repo, topics, plugins, clock),
         )
@@ -117,6 +121,17 @@ def _fixture_file(path: Path) -> Iterator[Path]:
     except (ValueError, KeyError, TypeError, AttributeError) as exc:
         what = f"missing key {exc}" if isinstance(exc, KeyError) else f"{type(exc).__name__}: {exc}"
         raise StartupError(f"{path} is not a usable fixture file ({what})") from None
+
+
+@functools.cache  # read once: the control plane assembles services over a draft on every reset or seed
+def _implementation_defaults(fixtures: Path) -> dict[str, dict]:
+    """What the backend adds to stored transform implementations; a fixtures directory may leave the file out."""
+    path = fixtures / "transform-implementations.json"
+    if not path.exists():
+        return {}
+    with _fixture_file(path):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {code: dict(fields) for code, fields in data.items() if not code.startswith("_")}
 
 
 # uuid4 hex with its ten digits spelt as letters: 128 random bits and never a digit.

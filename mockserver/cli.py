@@ -10,10 +10,11 @@ import sys
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from mockserver import __version__
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, TIMING_PROFILES, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -59,9 +60,17 @@ def main() -> None:
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
 @click.option("--log-format", envvar="STREAMKAP_MOCK_LOG_FORMAT", show_envvar=True, default="text",
               type=click.Choice(["text", "json"]), help="Log lines as text, or as one JSON object per line.")
+@click.option("--deploy-delay", envvar="STREAMKAP_MOCK_DEPLOY_DELAY", show_envvar=True, default=None,
+              type=click.FloatRange(min=0), show_default="the status delay",
+              help="Seconds a deployed transform job stays DEPLOYING before it is RUNNING.")
+@click.option("--timing", envvar="STREAMKAP_MOCK_TIMING", show_envvar=True, default="instant",
+              type=click.Choice(sorted(TIMING_PROFILES)),
+              help="Delays like the backend's (realistic: status 10 s, delete 10 s, deploy 20 s) or none "
+                   "(instant); --status-delay, --delete-delay and --deploy-delay override it.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
           delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
-          no_admin: bool, seed: Path | None, log_level: str, log_format: str) -> None:
+          no_admin: bool, seed: Path | None, log_level: str, log_format: str, deploy_delay: float | None,
+          timing: str) -> None:
     """Serve the mock API.
 
     Prints the address, the /docs URL and the credentials to export once the
@@ -75,10 +84,10 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     from mockserver.app import create_app
     from mockserver.http.access_log import logging_config
 
+    delays = _timing(timing, status_delay=status_delay, delete_delay=delete_delay, deploy_delay=deploy_delay)
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
-                        status_delay=status_delay, delete_delay=delete_delay,
                         secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
-                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed)
+                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed, **delays)
     sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)
@@ -312,3 +321,13 @@ def coverage(url: str, admin_token: str | None, as_json: bool) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+def _timing(profile: str, **given: float | None) -> dict[str, float | None]:
+    """The profile's delays, each overridden by its own flag when that was given (command line or environment)."""
+    source = click.get_current_context().get_parameter_source
+    delays: dict[str, float | None] = {}
+    for name, value in given.items():
+        explicit = source(name) not in (ParameterSource.DEFAULT, None)
+        delays[name] = value if explicit else TIMING_PROFILES[profile][name]
+    return delays

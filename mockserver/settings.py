@@ -29,6 +29,13 @@ MEMORY = ":memory:"
 DEFAULT_MAX_BODY = 4 << 20
 
 
+# Delays of the --timing profiles, in seconds; docs/backend-behaviours.md says where the realistic ones come from.
+TIMING_PROFILES: dict[str, dict[str, float | None]] = {
+    "instant": {"status_delay": 0.0, "delete_delay": 0.0, "deploy_delay": None},
+    "realistic": {"status_delay": 10.0, "delete_delay": 10.0, "deploy_delay": 20.0},
+}
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -55,6 +62,8 @@ class Settings:
     journal_size: int = 10_000
     # Origins a browser may call from (CORS); "*" for any, empty for none.
     cors: tuple[str, ...] = ()
+    # Seconds a deployed transform job stays DEPLOYING; None: the status delay.
+    deploy_delay: float | None = None
 
     @property
     def in_memory(self) -> bool:

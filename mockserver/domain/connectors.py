@@ -20,6 +20,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox, unmask
@@ -108,9 +109,10 @@ class ConnectorService:
         async with self._writes:
             return await self._create(who, data)
 
-    async def update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
+    async def update(self, who: Principal, entity_id: str, data: ConnectorInput, *, wait: bool = True) -> Record:
+        """A full replacement; without ``wait`` the connector is ``Pending Update`` until it settles."""
         async with self._writes:
-            return await self._update(who, entity_id, data)
+            return await self._update(who, entity_id, data, wait)
 
     async def _create(self, who: Principal, data: ConnectorInput) -> Record:
         plugin = self._plugin(data.connector)
@@ -136,7 +138,7 @@ class ConnectorService:
             record.update(self._with_config(who, plugin, record, config, now))
             return self.repo.insert(self.entity_type, record)
 
-    async def _update(self, who: Principal, entity_id: str, data: ConnectorInput) -> Record:
+    async def _update(self, who: Principal, entity_id: str, data: ConnectorInput, wait: bool) -> Record:
         existing = self.require(who, entity_id)
         if data.connector != existing["connector"]:
             raise BadRequest(
@@ -159,6 +161,8 @@ class ConnectorService:
             "tags": existing.get("tags", []) if data.tags is None else list(data.tags),
             "updated_timestamp": iso_now(now),
         }
+        if not wait:
+            record["status"] = lifecycle.pending_update(existing["status"], now, self.timing.status_delay)
         with self.repo.transaction():
             record.update(self._with_config(who, plugin, record, config, now))
             return self.repo.replace(self.entity_type, record)
@@ -182,12 +186,16 @@ class ConnectorService:
 
     # ---- presentation ------------------------------------------------------
 
-    def present(self, record: Record, *, secret_returned: bool, unwind_topics: bool = True) -> dict:
-        """The entity as answered; ``unwind_topics=False`` leaves ``topic_map`` (one entry per topic) empty."""
+    def present(self, record: Record, *, secret_returned: bool, unwind_topics: bool = True,
+                written: bool = False) -> dict:
+        """The entity as answered; ``unwind_topics=False`` leaves ``topic_map`` (one entry per topic) empty.
+
+        ``written``: as the write that stored it answers it, its status the interim one even if already settled.
+        """
         plugin = self.plugins.get(self.entity_type, record["connector"])
         config = self.box.shown_config(record, secret_returned=secret_returned)
         now = self.clock()
-        status = lifecycle.current(record["status"], now)
+        status = lifecycle.as_written(record["status"]) if written else lifecycle.current(record["status"], now)
         return {
             "id": record["id"],
             "name": record["name"],
@@ -207,7 +215,7 @@ class ConnectorService:
             "topics": record.get("topics", []),
             "topic_map": {tid: [name] for tid, name in zip(record.get("topic_ids", []), record.get("topics", []))}
             if unwind_topics else {},
-            "tags": record.get("tags", []),
+            **tags_shown(record.get("tags")),
         }
 
     def present_brief(self, record: Record) -> dict:

@@ -8,7 +8,7 @@ status: <stored status of mockserver.domain.status>, start_time}``.
     any job  --deploy--> DEPLOYING --settle--> RUNNING      (a redeploy)
     DEPLOYING | RUNNING --stop--> STOPPED                  (the transform is deleted)
 
-``deploy`` settles at once when ``status_delay`` is 0, so the job shows
+``deploy`` settles at once when the deploy delay is 0, so the job shows
 RUNNING immediately. FAILED and CANCELED are statuses the backend can report
 (the provider ends its poll on them) but no call of the mock leads there.
 The transform's own ``status`` mirrors its job's, or NOT_DEPLOYED.

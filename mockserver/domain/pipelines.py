@@ -25,11 +25,22 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import PIPELINES, check_tag_ids, ensure_name_free
 from mockserver.domain.tenancy import Principal
 from mockserver.errors import BadRequest, NotFound
 from mockserver.store import Repository
+
+
+def pretty_topic_name(topic_id: str) -> str:
+    """The backend's get_pretty_topic_name_from_id: the topic id without its first dot-separated segment.
+
+    A pipeline stores each transform topic as its ``topic_id`` and reads the ``topic``
+    back this way, so an id without its ``source_<id>.``/``transform_<id>_<v>.`` prefix
+    reads back truncated (the provider's issue #78).
+    """
+    return topic_id.split(".", 1)[1] if "." in topic_id else topic_id
 
 
 @dataclass(frozen=True)
@@ -112,9 +123,10 @@ class PipelineService:
             "snapshot_new_tables": record["snapshot_new_tables"],
             "source": record["source"],
             "destination": record["destination"],
-            "transforms": record["transforms"],
+            "transforms": [{**t, "topic": pretty_topic_name(t["topic_id"])} if t.get("topic_id") else t
+                           for t in record["transforms"]],
             "topic_auto_discovery_transforms": record["topic_auto_discovery_transforms"],
-            "tags": record.get("tags", []),
+            **tags_shown(record.get("tags")),
             "status": lifecycle.current(record["status"], self.clock()),
             "created_timestamp": record["created_timestamp"],
             "updated_timestamp": record.get("updated_timestamp"),

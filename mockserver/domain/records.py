@@ -43,6 +43,11 @@ def iso_now(now: float) -> str:
     return datetime.fromtimestamp(now, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def tags_shown(tags: list[str] | None) -> Record:
+    """The ``tags`` of an entity as the backend answers them: left out when there are none (omitempty)."""
+    return {"tags": list(tags)} if tags else {}
+
+
 def owned_by(who: Principal) -> Record:
     return {"tenant_id": who.tenant_id, "service_id": who.service_id, "sub_id": who.sub_id}
 
@@ -113,6 +118,7 @@ class Timing:
 
     status_delay: float = 0.0  # seconds a started connector or job stays starting
     delete_delay: float = 0.0  # seconds a DELETE ?wait=false stays visible
+    deploy_delay: float = 0.0  # seconds a deployed transform job stays DEPLOYING
 
 
 @dataclass(frozen=True)

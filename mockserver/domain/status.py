@@ -16,13 +16,16 @@ from mockserver.errors import BadRequest, Conflict
 ACTIVE, PAUSED, STOPPED, BROKEN = "Active", "Paused", "Stopped", "Broken"
 STARTING, UNASSIGNED, UNKNOWN = "Starting", "Unassigned", "Unknown"
 STATUSES = (ACTIVE, PAUSED, STOPPED, BROKEN, STARTING, UNASSIGNED, UNKNOWN)
+# Not in the backend's status list but answered by ``PUT ?wait=false`` (the
+# desired state of a connector being reconfigured) and on reads until it settles.
+PENDING_UPDATE = "Pending Update"
 
 # action -> (statuses it may start from, status it ends in)
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "pause": (frozenset({ACTIVE, STARTING, UNASSIGNED}), PAUSED),
+    "pause": (frozenset({ACTIVE, STARTING, UNASSIGNED, PENDING_UPDATE}), PAUSED),
     "resume": (frozenset({PAUSED, STOPPED}), ACTIVE),
-    "restart": (frozenset({ACTIVE, BROKEN, STARTING, UNASSIGNED, UNKNOWN}), ACTIVE),
-    "stop": (frozenset({ACTIVE, PAUSED, STARTING, BROKEN, UNASSIGNED, UNKNOWN}), STOPPED),
+    "restart": (frozenset({ACTIVE, BROKEN, STARTING, UNASSIGNED, UNKNOWN, PENDING_UPDATE}), ACTIVE),
+    "stop": (frozenset({ACTIVE, PAUSED, STARTING, BROKEN, UNASSIGNED, UNKNOWN, PENDING_UPDATE}), STOPPED),
 }
 ACTIONS = tuple(TRANSITIONS)
 
@@ -35,6 +38,7 @@ TASK_STATES = {
     STARTING: "UNASSIGNED",
     UNASSIGNED: "UNASSIGNED",
     UNKNOWN: "UNASSIGNED",
+    PENDING_UPDATE: "RUNNING",  # the old tasks run until Kafka Connect reconfigures them
 }
 
 
@@ -53,6 +57,22 @@ def settled(status: str, now: float) -> dict:
 def starting(now: float, delay: float) -> dict:
     """The stored status of a connector that has just been (re)started."""
     return settling(STARTING, ACTIVE, now, delay)
+
+
+def pending_update(stored: dict, now: float, delay: float) -> dict:
+    """The stored status after an update that did not wait: ``Pending Update`` until it settles.
+
+    It settles ``delay`` seconds later into the status the connector was heading to.
+    Unlike ``settling``, the interim is kept even when ``delay`` is 0, so the answer
+    to the update itself (``as_written``) still shows it.
+    """
+    final = stored.get("target") or stored["status"]
+    return {"status": PENDING_UPDATE, "target": final, "settles_at": now + max(delay, 0.0)}
+
+
+def as_written(stored: dict) -> str:
+    """The status the write that stored ``stored`` answers: its interim, however soon it settles."""
+    return stored["status"]
 
 
 def forced(status: str, now: float, *, trace: str | None = None, then: str | None = None,

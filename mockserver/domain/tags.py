@@ -43,7 +43,7 @@ class TagInput:
 class TagFilters:
     ids: list[str] | None = None
     name: str | None = None
-    entity_type: str | None = None
+    entity_types: list[str] | None = None  # any of them (the backend's default tag_logic "or")
 
 
 class TagService:
@@ -87,7 +87,7 @@ class TagService:
                 tag_visible(t, who)
                 and (ids is None or t["id"] in ids)
                 and needle in t["name"].lower()
-                and (filters.entity_type is None or filters.entity_type in t["type"])
+                and (filters.entity_types is None or any(e in t["type"] for e in filters.entity_types))
             )
 
         return self.repo.find(TAGS, matches)

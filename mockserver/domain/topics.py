@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.domain.records import (
@@ -21,6 +22,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import check_tag_ids, ensure_topic_unused
 from mockserver.domain.tenancy import Principal
@@ -38,6 +40,22 @@ def source_topic_names(entity_id: str, qualified_tables: str | None) -> list[str
     return [f"source_{entity_id}.{entry}" for entry in dict.fromkeys(entries)]
 
 
+def new_topic(who: Principal, entity_type: str, entity_id: str, name: str, now: float) -> Record:
+    """A topic as its entity's connector creates it: one partition, no tags."""
+    return {
+        "id": new_id(),
+        "name": name,
+        "prefix": name.split(".", 1)[0],
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "partitions": 1,
+        "tags": [],
+        "created_timestamp": iso_now(now),
+        "deleted": False,
+        **owned_by(who),
+    }
+
+
 class TopicStore:
     def __init__(self, repo: Repository) -> None:
         self._repo = repo
@@ -52,18 +70,7 @@ class TopicStore:
         for name in names:
             topic = existing.pop(name, None)
             if topic is None:
-                topic = {
-                    "id": new_id(),
-                    "name": name,
-                    "prefix": name.split(".", 1)[0],
-                    "entity_type": entity_type,
-                    "entity_id": entity_id,
-                    "partitions": 1,
-                    "tags": [],
-                    "created_timestamp": iso_now(now),
-                    "deleted": False,
-                    **owned_by(who),
-                }
+                topic = new_topic(who, entity_type, entity_id, name, now)
                 new.append(topic)
             result.append(topic)
         with self._repo.transaction():
@@ -113,9 +120,10 @@ def _figure(modulo: int, *parts: str) -> int:
     return int.from_bytes(digest[:8], "big") % modulo
 
 
-def topic_metrics(entity_id: str, topic_id: str) -> dict:
-    messages_in = 10_000 + _figure(5_000_000, "in", entity_id, topic_id)
-    lag = _figure(min(messages_in, 2_000), "lag", entity_id, topic_id)
+def topic_metrics(entity_id: str, topic_id: str, hours: float = 1.0) -> dict:
+    """A topic's figures over ``hours`` (the latest reading is one hour's); same ids and span, same numbers."""
+    messages_in = round((10_000 + _figure(5_000_000, "in", entity_id, topic_id)) * hours)
+    lag = min(messages_in, _figure(2_000, "lag", entity_id, topic_id))
     record_bytes = 200 + _figure(1_800, "size", entity_id, topic_id)
     return {
         "messages_in": messages_in,
@@ -125,6 +133,64 @@ def topic_metrics(entity_id: str, topic_id: str) -> dict:
         "lag": lag,
         "avg_latency_ms": round(20 + _figure(48_000, "latency", entity_id, topic_id) / 100, 2),
     }
+
+
+LATEST, TIMESERIES, TIMESUMMARY = "latest", "timeseries", "timesummary"
+TIME_TYPES = (LATEST, TIMESERIES, TIMESUMMARY)
+# The 3.x client's comment names the singular units, its data source's docs the plural ones.
+TIME_UNITS = {unit + plural: seconds for unit, seconds in
+              (("minute", 60), ("hour", 3_600), ("day", 86_400), ("week", 604_800), ("month", 2_592_000))
+              for plural in ("", "s")}
+MAX_POINTS = 1_000
+DEFAULT_SPAN = 86_400.0  # a window with no start covers the day before its end
+
+
+@dataclass(frozen=True)
+class MetricsWindow:
+    """Which figures a table-metrics request asks for: the latest, one total over a span, or a series."""
+
+    time_type: str = LATEST
+    start: float = 0.0
+    end: float = 0.0
+    step: float = 3_600.0
+
+    @classmethod
+    def parse(cls, now: float, time_type: str | None = None, timestamp_from: str | None = None,
+              timestamp_to: str | None = None, time_interval: int | None = None,
+              time_unit: str | None = None) -> "MetricsWindow":
+        if time_unit is not None and time_unit not in TIME_UNITS:
+            raise BadRequest(f"Invalid time_unit '{time_unit}': expected one of {', '.join(TIME_UNITS)}")
+        end = _timestamp("timestamp_to", timestamp_to) if timestamp_to is not None else now
+        start = _timestamp("timestamp_from", timestamp_from) if timestamp_from is not None else end - DEFAULT_SPAN
+        if start >= end:
+            raise BadRequest("timestamp_from must be before timestamp_to")
+        step = (time_interval or 1) * TIME_UNITS[time_unit or "hour"]
+        window = cls(time_type or LATEST, start, end, step)
+        if window.time_type == TIMESERIES and (end - start) / step > MAX_POINTS:
+            raise BadRequest(f"The series would have more than {MAX_POINTS} points: widen the interval")
+        return window
+
+    def figures(self, entity_id: str, topic_id: str) -> dict | list[dict]:
+        if self.time_type == TIMESUMMARY:
+            return topic_metrics(entity_id, topic_id, (self.end - self.start) / 3_600)
+        if self.time_type == LATEST:
+            return topic_metrics(entity_id, topic_id)
+        points, at = [], self.start
+        while at < self.end:
+            # Each bucket's traffic varies between half and one and a half of the usual rate.
+            busy = 0.5 + _figure(1_000, "busy", entity_id, topic_id, str(int(at))) / 1_000
+            hours = (min(at + self.step, self.end) - at) / 3_600
+            points.append({"timestamp": iso_now(at), **topic_metrics(entity_id, topic_id, hours * busy)})
+            at += self.step
+        return points
+
+
+def _timestamp(name: str, value: str) -> float:
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"Invalid {name} '{value[:40]}': expected an ISO 8601 date and time") from None
+    return (parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)).timestamp()
 
 
 @dataclass
@@ -166,7 +232,17 @@ class TopicService:
     # ---- writes ------------------------------------------------------------
 
     def update(self, who: Principal, ref: str, partition_count: int | None, tags: list[str] | None) -> Record:
-        topic = self.require(who, ref)
+        """Change a topic; a missing ``source_<id>.…`` topic of a live source is created.
+
+        The backend's update_topic creates the Kafka topic with the source connector's
+        defaults when it does not exist (the 3.x topic resource relies on that).
+        """
+        if tags is not None:
+            check_tag_ids(self.repo, who, tags)
+        try:
+            topic, missing = self.require(who, ref), False
+        except NotFound:
+            topic, missing = self._new_for_source(who, ref), True
         if partition_count is not None:
             if partition_count < topic["partitions"]:
                 raise BadRequest(
@@ -175,10 +251,17 @@ class TopicService:
                 )
             topic["partitions"] = partition_count
         if tags is not None:
-            check_tag_ids(self.repo, who, tags)
             topic["tags"] = list(tags)
         topic["updated_timestamp"] = iso_now(self.clock())
-        return self.repo.replace(TABLE, topic)
+        return self.repo.insert(TABLE, topic) if missing else self.repo.replace(TABLE, topic)
+
+    def _new_for_source(self, who: Principal, name: str) -> Record:
+        """The topic ``name`` of one of the caller's live sources, not stored yet; 404 for any other name."""
+        prefix, dot, rest = name.partition(".")
+        source_id = prefix.removeprefix("source_")
+        if not (prefix.startswith("source_") and dot and rest) or find_live(self.repo, "sources", who, source_id) is None:
+            raise NotFound()
+        return new_topic(who, "sources", source_id, name, self.clock())
 
     def delete(self, who: Principal, ref: str) -> Record:
         topic = self.require(who, ref)
@@ -210,7 +293,7 @@ class TopicService:
                 "partitions": {"count": topic["partitions"]},
                 "configs": {"retention.ms": RETENTION_MS, "cleanup.policy": "delete"},
             } if detailed else None,
-            "tags": topic.get("tags", []),
+            **tags_shown(topic.get("tags")),
             "created_timestamp": topic["created_timestamp"],
             # The 2.x provider's topic resource reads these two top-level fields.
             "topic_id": topic["name"],
@@ -230,16 +313,17 @@ class TopicService:
             "messages_30d": last_7d * 4 + _figure(1_000_000, "30d", topic["id"]),
         }
 
-    def table_metrics(self, who: Principal, queries: list[MetricsQuery]) -> dict[str, dict[str, dict]]:
-        """``{entity_id: {topic_id: metrics}}`` for the entities the caller can see; others are left out."""
-        result: dict[str, dict[str, dict]] = {}
+    def table_metrics(self, who: Principal, queries: list[MetricsQuery],
+                      window: MetricsWindow = MetricsWindow()) -> dict[str, dict[str, dict | list[dict]]]:
+        """``{entity_id: {topic_id: figures}}`` for the entities the caller can see; others are left out."""
+        result: dict[str, dict[str, dict | list[dict]]] = {}
         for query in queries:
             if find_live(self.repo, query.entity_type, who, query.entity_id) is None:
                 continue
             topic_ids = query.topic_ids or query.topic_db_ids or [
                 t["name"] for t in self.store.owned(query.entity_id)
             ]
-            result[query.entity_id] = {tid: topic_metrics(query.entity_id, tid) for tid in topic_ids}
+            result[query.entity_id] = {tid: window.figures(query.entity_id, tid) for tid in topic_ids}
         return result
 
     def _entity(self, topic: Record) -> dict:

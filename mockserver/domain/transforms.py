@@ -8,22 +8,24 @@ Choices where the backend's behaviour is not known:
   ``PUT .../implementation_details`` or by ``PUT /transforms``, stores the next
   version (1, 2, ...) and makes it current. ``PUT /transforms`` without an
   implementation clears it (the backend overwrites it, which is why the
-  provider re-sends the one it read).
+  provider re-sends the one it read). A stored implementation carries the
+  type's server-side defaults and null fields (``implementation_defaults``)
+  under the keys the client did not send.
 - Deploying ``no-version`` (or ``0``) deploys the current version; any other
   version must be a stored one.
 - A transform's ``topics`` are the topics it writes to, derived on every read
   (so they follow the tenant's topics as they come and go): each live topic of
   the tenant's service whose whole name its input pattern matches, renamed by
   its output pattern as Kafka Connect's RegexRouter does (``$1`` is the first
-  group). A pattern that is not a regex matches nothing. ``topic_ids`` are
-  stable: the same transform and topic name always give the same id. The 2.x
-  pipeline looks its users' topic names up there and sends the matching ids.
+  group). A pattern that is not a regex matches nothing. A transform never
+  deployed lists none. ``topic_ids`` are ``transform_<id>_<deployed version>.<topic>``,
+  as the backend stamps them. The 2.x pipeline looks its users' topic names up
+  there and sends the matching ids.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -42,6 +44,7 @@ from mockserver.domain.records import (
     new_id,
     owned_by,
     select_visible,
+    tags_shown,
 )
 from mockserver.domain.references import check_tag_ids, ensure_name_free, ensure_unused
 from mockserver.domain.secrets import SecretBox, unmask
@@ -81,9 +84,13 @@ def produced_topics(config: dict, topic_names: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(produced))
 
 
-def produced_topic_id(transform_id: str, name: str) -> str:
-    """A stable ObjectId-shaped id of a produced topic: same transform and name, same id."""
-    return hashlib.sha256(f"{transform_id}\x1f{name}".encode()).hexdigest()[:24]
+def produced_topic_id(transform_id: str, version: int, name: str) -> str:
+    """The id of a topic a deployed transform writes to: ``transform_<id>_<version>.<name>``.
+
+    The backend stamps deployed transforms' topic ids so; a pipeline reads a topic
+    back as its id without the first dot-separated segment.
+    """
+    return f"transform_{transform_id}_{version}.{name}"
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,8 @@ class TransformService:
     box: SecretBox
     clock: Clock
     timing: Timing = field(default_factory=Timing)
+    # transform type -> what the backend adds to a stored implementation (fixtures/transform-implementations.json)
+    implementation_defaults: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Plugin resolution may await: one write at a time keeps each read-check-write whole.
     _writes: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
@@ -219,8 +228,9 @@ class TransformService:
             "updated_at": iso_now(self.clock()),
             **self.box.seal_config(config, plugin.secret_keys()),
         }
-        if (data.implementation or None) != existing["implementation"]:
-            record = self._with_version(record, data.implementation or None)
+        implementation = self._as_stored(existing["transform_type"], data.implementation or None)
+        if implementation != existing["implementation"]:
+            record = self._with_version(record, implementation)
         return self.repo.replace(TABLE, record)
 
     def put_implementation(self, who: Principal, transform_id: str, data: ImplementationInput) -> dict:
@@ -231,8 +241,9 @@ class TransformService:
         if data.version_id is not None and not VERSION_ID_RE.fullmatch(data.version_id):
             raise BadRequest(
                 f"version_id must be a positive integer of at most 18 digits, got '{data.version_id[:40]}'")
+        existing = self.require(who, transform_id, live=True)
         record = self._with_version(
-            self.require(who, transform_id, live=True), data.implementation,
+            existing, self._as_stored(existing["transform_type"], data.implementation),
             description=data.description, config=data.config, version_id=data.version_id,
         )
         record["updated_at"] = iso_now(self.clock())
@@ -253,7 +264,7 @@ class TransformService:
         else:
             raise NotFound(f"Version '{version}' not found for transform '{transform_id}'")
         now = self.clock()
-        record["job"] = jobs.deploy(transform_id, job_type, number, replay_window, now, self.timing.status_delay)
+        record["job"] = jobs.deploy(transform_id, job_type, number, replay_window, now, self.timing.deploy_delay)
         self.repo.replace(TABLE, record)
         return {
             "transform_id": transform_id,
@@ -277,7 +288,8 @@ class TransformService:
     def present(self, record: Record, *, secret_returned: bool) -> dict:
         now = self.clock()
         job = record.get("job")
-        topics = produced_topics(self.box.open_config(record), self._topic_names(record))
+        # Topics are resolved when the transform is deployed; before that the backend lists none.
+        topics = produced_topics(self.box.open_config(record), self._topic_names(record)) if job else []
         return {
             "id": record["id"],
             "name": record["name"],
@@ -286,12 +298,12 @@ class TransformService:
             "config": self.box.shown_config(record, secret_returned=secret_returned),
             "implementation": record["implementation"],
             "version": record["version"],
-            "topic_ids": [produced_topic_id(record["id"], name) for name in topics],
+            "topic_ids": [produced_topic_id(record["id"], job["version"], name) for name in topics],
             "topics": topics,
             "created_at": record["created_at"],
             "updated_at": record["updated_at"],
             "start_time": jobs.start_time(job, now),
-            "tags": record["tags"],
+            **tags_shown(record["tags"]),
             "created_from": record.get("created_from"),
             "tenant_id": record["tenant_id"],
             "service_id": record["service_id"],
@@ -321,6 +333,12 @@ class TransformService:
             known = ", ".join(p.code for p in self.plugins.all(TABLE))
             raise BadRequest(f"Unknown transform type '{transform_type}'; available: {known}")
         return plugin
+
+    def _as_stored(self, transform_type: str, implementation: dict | None) -> dict | None:
+        """The implementation as the backend stores it: its server-side defaults and null fields added."""
+        if not implementation:
+            return implementation
+        return {**self.implementation_defaults.get(transform_type, {}), **implementation}
 
     @staticmethod
     def _name_of(config: dict) -> str:

@@ -197,5 +197,17 @@ def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str |
     raw = request.query_params.get(name)
     if raw is None or raw in choices:
         return raw
+    raise _not_a_choice(name, choices)
+
+
+def query_choices(request: Request, name: str, choices: tuple[str, ...]) -> list[str] | None:
+    """A repeatable query parameter whose every value must be one of ``choices``; None when absent."""
+    values = request.query_params.getlist(name)
+    if any(raw not in choices for raw in values):
+        raise _not_a_choice(name, choices)
+    return values or None
+
+
+def _not_a_choice(name: str, choices: tuple[str, ...]) -> Exception:
     allowed = ", ".join(f"'{c}'" for c in choices)
-    raise _invalid_query(name, f"Input should be {allowed}", "enum")
+    return _invalid_query(name, f"Input should be {allowed}", "enum")

@@ -33,15 +33,16 @@ def connector_routes(entity_type: str) -> list[Route]:
     def service(request: Request) -> ConnectorService:
         return backend(request).connectors[entity_type]
 
-    def presenter(request: Request):
+    def presenter(request: Request, written: bool = False):
         """How this request shows an entity; its query flags are checked here, even if nothing is shown."""
         svc = service(request)
         secret_returned = show_secrets(request)
         unwind_topics = query_bool(request, "unwind_topics", True)
-        return lambda record: svc.present(record, secret_returned=secret_returned, unwind_topics=unwind_topics)
+        return lambda record: svc.present(record, secret_returned=secret_returned, unwind_topics=unwind_topics,
+                                          written=written)
 
-    def entity(request: Request, record: dict):
-        return respond(ConnectorEntity, presenter(request)(record))
+    def entity(request: Request, record: dict, written: bool = False):
+        return respond(ConnectorEntity, presenter(request, written)(record))
 
     def listing(request: Request, who: Principal, page: Page, filters: Filters):
         shown = presenter(request)
@@ -94,8 +95,9 @@ def connector_routes(entity_type: str) -> list[Route]:
     async def update(request: Request):
         who = authenticate(request, WRITE)
         body = await parse_body(request, ConnectorRequest)
-        query_bool(request, "wait", True)  # accepted and validated; the mock's work is never slow
-        return entity(request, await service(request).update(who, path_id(request), _to_input(body)))
+        wait = query_bool(request, "wait", True)
+        updated = await service(request).update(who, path_id(request), _to_input(body), wait=wait)
+        return entity(request, updated, written=not wait)
 
     async def delete(request: Request):
         who = authenticate(request, WRITE)

@@ -7,7 +7,7 @@ from starlette.requests import Request
 from mockserver.domain.tags import TAG_TYPES, TagFilters, TagInput, TagService
 from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_choice, query_list, respond,
+    authenticate, backend, parse_body, path_id, query_choices, query_list, respond,
 )
 from mockserver.http.routing import OBJECT_ID, Param, operation
 from mockserver.models.tags import Tag, TagList, TagRequest, TagSearch
@@ -21,7 +21,7 @@ def _query_filters(request: Request) -> TagFilters:
     return TagFilters(
         ids=query_list(request, "tag_ids"),
         name=request.query_params.get("tag_name"),
-        entity_type=query_choice(request, "tag_type", TAG_TYPES),
+        entity_types=query_choices(request, "tag_type", TAG_TYPES),
     )
 
 
@@ -49,7 +49,7 @@ async def search_tags(request: Request):
     return _listing(request, who, TagFilters(
         ids=body.tag_ids if body.tag_ids is not None else query.ids,
         name=body.tag_name if body.tag_name is not None else query.name,
-        entity_type=body.tag_type if body.tag_type is not None else query.entity_type,
+        entity_types=[body.tag_type] if body.tag_type is not None else query.entity_types,
     ))
 
 
@@ -76,7 +76,7 @@ async def delete_tag(request: Request):
 _FILTERS = (
     Param("tag_ids", {"type": "array", "items": {"type": "string"}}, "Only these tag ids (repeat the parameter)"),
     Param("tag_name", {"type": "string"}, "Only tags whose name contains this (case-insensitive)"),
-    Param("tag_type", {"type": "string", "enum": list(TAG_TYPES)}, "Only tags that apply to this entity type"),
+    Param("tag_type", {"type": "string", "enum": list(TAG_TYPES)}, "Only tags that apply to one of these entity types (repeatable)"),
 )
 _ID = {"id": OBJECT_ID}
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 
 from mockserver.domain.records import envelope
 from mockserver.domain.tenancy import READ, WRITE
-from mockserver.domain.topics import ENTITY_TYPES, MetricsQuery, TopicFilters, TopicService
+from mockserver.domain.topics import ENTITY_TYPES, MetricsQuery, MetricsWindow, TopicFilters, TopicService
 from mockserver.errors import Unprocessable
 from mockserver.http.common import (
     authenticate, backend, parse_body, query_bool, query_int, query_list, query_page, respond,
@@ -69,7 +69,10 @@ async def table_metrics(request: Request):
     queries = [
         MetricsQuery(e.id, e.entity_type, e.topic_ids or [], e.topic_db_ids or []) for e in body.entities
     ]
-    return respond(TableMetrics, _service(request).table_metrics(who, queries))
+    svc = _service(request)
+    window = MetricsWindow.parse(svc.clock(), body.time_type, body.timestamp_from, body.timestamp_to,
+                                 body.time_interval, body.time_unit)
+    return respond(TableMetrics, svc.table_metrics(who, queries, window))
 
 
 async def get_one(request: Request):
@@ -115,7 +118,7 @@ routes = [
                      Param("offset", {"type": "integer", "minimum": 0, "default": 0}, "Topics to skip"))),
     operation("POST", "/topics/table_metrics", table_metrics, operation_id="topic_table_metrics", tag=TAG,
               summary="Throughput and lag per topic of the given entities", body=TableMetricsRequest,
-              response=TableMetrics),
+              response=TableMetrics, errors=(400,)),
     operation("GET", "/topics/{id}", get_one, operation_id="get_topic", tag=TAG,
               summary="One topic with its entity, serialization and Kafka settings", response=Topic,
               errors=(400, 404), query=(_detailed,), path_params=_ref),

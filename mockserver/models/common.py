@@ -60,3 +60,6 @@ class Envelope(Model):
     page_size: int
     page: int
     result: list[Any]
+
+# Entities leave `tags` out when they have none, as the backend does (its responses use omitempty).
+TAGS_OMITTED = "The entity's tag ids; left out when there are none"

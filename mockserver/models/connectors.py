@@ -9,7 +9,7 @@ from typing_extensions import NotRequired, TypedDict
 from pydantic import Field
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, EntityOrigin, Envelope, JsonInt
+from mockserver.models.common import TAGS_OMITTED, Body, EntityOrigin, Envelope, JsonInt
 
 
 class ConnectorRequest(Body):
@@ -53,7 +53,7 @@ class ConnectorEntity(Model):
     topic_ids: list[str]
     topics: list[str]
     topic_map: dict[str, list[str]]
-    tags: list[str]
+    tags: list[str] = Field(default_factory=list, description=TAGS_OMITTED)
 
 
 class ConnectorBrief(Model):

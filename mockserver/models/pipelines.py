@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, EntityOrigin, Envelope
+from mockserver.models.common import TAGS_OMITTED, Body, EntityOrigin, Envelope
 
 
 class PipelineSourceRef(Body):
@@ -81,7 +81,7 @@ class PipelineEntity(Model):
     destination: PipelineDestinationOut
     transforms: list[PipelineTransformOut]
     topic_auto_discovery_transforms: list[TopicAutoDiscoveryOut]
-    tags: list[str]
+    tags: list[str] = Field(default_factory=list, description=TAGS_OMITTED)
     status: str
     created_timestamp: str
     updated_timestamp: str | None

@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import ConfigDict, Field, model_validator
 
 from mockserver.models.base import Model
-from mockserver.models.common import Body, Envelope, PositiveJsonInt
+from mockserver.models.common import TAGS_OMITTED, Body, Envelope, PositiveJsonInt
 
 EntityType = Literal["sources", "destinations", "transforms"]
 
@@ -45,7 +45,7 @@ class TableMetricsRequest(Body):
     entities: list[MetricsEntity]
     timestamp_from: str | None = None
     timestamp_to: str | None = None
-    time_type: str | None = None
+    time_type: Literal["latest", "timeseries", "timesummary"] | None = None
     time_interval: PositiveJsonInt | None = None
     time_unit: str | None = None
 
@@ -84,7 +84,7 @@ class Topic(Model):
     entity: TopicEntityRef
     serialization: TopicSerialization
     kafka: TopicKafka | None
-    tags: list[str]
+    tags: list[str] = Field(default_factory=list, description=TAGS_OMITTED)
     created_timestamp: str
     topic_id: str = Field(description="The Kafka topic name (read by the 2.x provider)")
     partition_count: int = Field(description="Same as kafka.partitions.count (read by the 2.x provider)")
@@ -117,7 +117,12 @@ class TopicMetrics(Model):
     avg_latency_ms: float
 
 
-TableMetrics = dict[str, dict[str, TopicMetrics]]
+class TopicMetricsPoint(TopicMetrics):
+    timestamp: str  # the start of the bucket
+
+
+# entity id -> topic id -> figures: one reading ("latest", "timesummary") or a series ("timeseries")
+TableMetrics = dict[str, dict[str, TopicMetrics | list[TopicMetricsPoint]]]
 
 
 class TopicEnvelope(Envelope):

@@ -8,7 +8,7 @@ from pydantic import Field
 
 from mockserver.domain.transforms import VERSION_ID_RE
 from mockserver.models.base import Model
-from mockserver.models.common import Body, EntityOrigin, Envelope, OBJECT_ID_PATTERN
+from mockserver.models.common import OBJECT_ID_PATTERN, TAGS_OMITTED, Body, EntityOrigin, Envelope
 
 
 class TransformCreate(Body):
@@ -57,7 +57,7 @@ class TransformEntity(Model):
     created_at: str
     updated_at: str
     start_time: str | None
-    tags: list[str]
+    tags: list[str] = Field(default_factory=list, description=TAGS_OMITTED)
     created_from: str | None
     tenant_id: str
     service_id: str

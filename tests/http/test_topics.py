@@ -46,7 +46,7 @@ def test_get_topic_by_id_has_entity_serialization_kafka_and_tags(api, source):
     assert topic["serialization"]["schema_registry_enabled"] is True
     assert topic["kafka"]["partitions"] == {"count": 1}
     assert topic["kafka"]["configs"] == {"retention.ms": 604800000, "cleanup.policy": "delete"}
-    assert topic["tags"] == []
+    assert "tags" not in topic  # none: left out, as the backend does
 
 
 def test_get_topic_by_kafka_name(api, source):
@@ -112,7 +112,7 @@ def test_tags_set_keep_and_clear(api, source):
     assert api.put(f"/topics/{topic_id}", json={"payload": {"tags": [tag["id"]]}}).json()["tags"] == [tag["id"]]
     kept = api.put(f"/topics/{topic_id}", json={"payload": {"partition_count": 2, "tags": None}}).json()
     assert kept["tags"] == [tag["id"]]
-    assert api.put(f"/topics/{topic_id}", json={"payload": {"tags": []}}).json()["tags"] == []
+    assert "tags" not in api.put(f"/topics/{topic_id}", json={"payload": {"tags": []}}).json()
 
 
 def test_unknown_tag_is_400(api, source):
@@ -128,9 +128,26 @@ def test_update_needs_partition_count_or_tags(api, source, payload):
     assert response.json()["detail"][0]["loc"][:2] == ["body", "payload"]
 
 
-def test_update_of_unknown_topic_is_404(api):
-    response = api.put(f"/topics/{MISSING}", json={"payload": {"partition_count": 2}})
+@pytest.mark.parametrize("ref", [MISSING, f"source_{MISSING}.public.users", "source_.public.users", "plain-name"])
+def test_update_of_unknown_topic_is_404(api, ref):
+    response = api.put(f"/topics/{ref}", json={"payload": {"partition_count": 2}})
     assert response.status_code == 404
+    assert api.get("/topics").json()["total"] == 0
+
+
+def test_update_of_a_missing_topic_of_a_live_source_creates_it(api, source):
+    name = f"source_{source['id']}.public.extra"
+    response = api.put(f"/topics/{name}", json={"payload": {"partition_count": 3}})
+    assert response.status_code == 200, response.text
+    topic = api.get(f"/topics/{name}?detailed=true").json()
+    assert topic["kafka"]["partitions"]["count"] == 3 and topic["entity"]["entity_id"] == source["id"]
+    assert name in topic_names(api, source["id"])
+
+
+def test_a_refused_update_of_a_missing_topic_creates_nothing(api, source):
+    name = f"source_{source['id']}.public.extra"
+    assert api.put(f"/topics/{name}", json={"payload": {"tags": [MISSING]}}).status_code == 400
+    assert name not in topic_names(api, source["id"])
 
 
 def test_read_only_credential_cannot_change_topics(api, source):
@@ -273,3 +290,36 @@ def test_table_metrics_body_is_validated(api):
 def test_topics_need_a_token(api):
     assert api.client.get("/topics").status_code == 401
     assert api.client.post("/topics/table_metrics", json={"entities": []}).status_code == 401
+
+
+def test_table_metrics_answer_every_time_type_the_client_asks(api, source):
+    body = metrics_body(source)
+    latest = api.post("/topics/table_metrics", json=body).json()[source["id"]]
+    assert api.post("/topics/table_metrics", json={**body, "time_type": "latest"}).json()[source["id"]] == latest
+    day = {"timestamp_from": "2026-12-05T00:00:00Z", "timestamp_to": "2026-12-06T00:00:00Z"}
+    summary = api.post("/topics/table_metrics", json={**body, **day, "time_type": "timesummary"}).json()
+    for topic, total in summary[source["id"]].items():
+        assert total["messages_in"] == 24 * latest[topic]["messages_in"]  # a day of the hourly reading
+        assert total["messages_out"] == total["messages_in"] - total["lag"]
+    series = api.post("/topics/table_metrics", json={**body, **day, "time_type": "timeseries",
+                                                      "time_interval": 6, "time_unit": "hours"}).json()
+    for points in series[source["id"]].values():
+        assert [p["timestamp"] for p in points] == [f"2026-12-05T{h:02}:00:00.000Z" for h in (0, 6, 12, 18)]
+        assert all(p["messages_in"] - p["lag"] == p["messages_out"] >= 0 for p in points)
+        assert len({p["messages_in"] for p in points}) > 1  # traffic varies from bucket to bucket
+
+
+@pytest.mark.parametrize("extra,detail", [
+    ({"time_unit": "fortnight"}, "Invalid time_unit 'fortnight'"),
+    ({"timestamp_from": "yesterday"}, "Invalid timestamp_from 'yesterday'"),
+    ({"timestamp_from": "2026-12-06T00:00:00Z", "timestamp_to": "2026-12-05T00:00:00Z"}, "must be before"),
+    ({"time_type": "timeseries", "timestamp_from": "2000-01-01T00:00:00Z", "time_unit": "minute"}, "more than 1000"),
+])
+def test_table_metrics_refuse_a_window_they_cannot_answer(api, source, extra, detail):
+    response = api.post("/topics/table_metrics", json={**metrics_body(source), **extra})
+    assert response.status_code == 400 and detail in response.json()["detail"]
+
+
+def test_table_metrics_time_type_is_one_of_three(api, source):
+    response = api.post("/topics/table_metrics", json={**metrics_body(source), "time_type": "hourly"})
+    assert response.status_code == 422 and response.json()["detail"][0]["loc"] == ["body", "time_type"]

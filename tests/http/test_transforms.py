@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 
 import pytest
@@ -48,6 +47,19 @@ def create(api, transform_type="map_filter", name="t1", as_="mock-client", **ext
     return api.post("/transforms?secret_returned=true", json=body, as_=as_)
 
 
+# What the backend adds to a stored implementation: server-side defaults and null fields.
+ADDED_TO_IMPLEMENTATIONS = {
+    "map_filter": {"key_transform": None, "topic_transform": None},
+    "enrich_async": {"key_transform": None, "topic_transform": None},
+    "fan_out": {"key_transform": None},
+    "rollup": {"sourceIdleTimeoutMs": 30000, "stateTTLMs": 86400000},
+}
+
+
+def as_stored(implementation: dict, transform_type: str = "map_filter") -> dict:
+    return {**ADDED_TO_IMPLEMENTATIONS.get(transform_type, {}), **implementation}
+
+
 def created(api, *args, **kw) -> dict:
     response = create(api, *args, **kw)
     assert response.status_code == 200, response.text
@@ -89,7 +101,7 @@ def test_provider_lifecycle(api, transform_type):
     entity = response.json()
     tid = entity["id"]
     assert len(tid) == 24 and entity["name"] == "lifecycle" and entity["transform_type"] == transform_type
-    assert entity["tags"] == [] and entity["implementation"] is None and entity["version"] == 0
+    assert "tags" not in entity and entity["implementation"] is None and entity["version"] == 0
     assert entity["status"] == "NOT_DEPLOYED" and entity["start_time"] is None
     assert {k: entity["config"][k] for k in config} == config
 
@@ -110,7 +122,7 @@ def test_provider_lifecycle(api, transform_type):
     response = api.put(f"/transforms/{tid}/implementation_details",
                        json={"transform_id": tid, "implementation": implementation})
     assert response.status_code == 200, response.text
-    assert response.json()["implementation"] == implementation
+    assert response.json()["implementation"] == as_stored(implementation, transform_type)
 
     if PREVIEW[transform_type]:
         response = api.put(f"/transforms/{tid}/deploy-job-preview/no-version?replay_window=7d")
@@ -122,6 +134,7 @@ def test_provider_lifecycle(api, transform_type):
     assert response.json() == {"transform_id": tid, "job_name": f"transform-{tid}-live", "job_type": "live",
                                "version_id": "1", "replay_window": None, "status": "RUNNING"}
 
+    assert "replay_window" not in read(api, tid)[0]  # a deploy parameter the backend never echoes on reads
     job = api.get(f"/transforms/{tid}/job_status")
     assert job.status_code == 200
     assert job.json()["id"] == tid and job.json()["status"] == "RUNNING"
@@ -129,7 +142,7 @@ def test_provider_lifecycle(api, transform_type):
 
     [stored] = read(api, tid)
     assert {k: stored["config"][k] for k in new_config} == new_config
-    assert stored["implementation"] == implementation and stored["version"] == 1
+    assert stored["implementation"] == as_stored(implementation, transform_type) and stored["version"] == 1
     assert stored["status"] == "RUNNING"
 
     response = api.delete(f"/transforms?id={tid}")
@@ -320,8 +333,8 @@ def test_update_tags_null_keeps_and_empty_clears(api):
     body = update_body(tid)
     del body["tags"]
     assert api.put("/transforms", json=body).json()["tags"] == [tag]
-    assert api.put("/transforms", json=update_body(tid, tags=[])).json()["tags"] == []
-    assert read(api, tid)[0]["tags"] == []
+    assert "tags" not in api.put("/transforms", json=update_body(tid, tags=[])).json()
+    assert "tags" not in read(api, tid)[0]
     response = api.put("/transforms", json=update_body(tid, tags=["e" * 24]))
     assert response.status_code == 400 and "Tag not found" in response.json()["detail"]
 
@@ -338,11 +351,11 @@ def test_update_resending_the_implementation_keeps_it_and_omitting_it_clears_it(
     tid = created(api)["id"]
     api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": {"code": "x"}})
     kept = api.put("/transforms", json=update_body(tid, implementation={"code": "x"})).json()
-    assert kept["implementation"] == {"code": "x"} and kept["version"] == 1
+    assert kept["implementation"] == as_stored({"code": "x"}) and kept["version"] == 1
     cleared = api.put("/transforms", json=update_body(tid)).json()
     assert cleared["implementation"] is None and cleared["version"] == 2
     changed = api.put("/transforms", json=update_body(tid, implementation={"code": "y"})).json()
-    assert changed["implementation"] == {"code": "y"} and changed["version"] == 3
+    assert changed["implementation"] == as_stored({"code": "y"}) and changed["version"] == 3
 
 
 # ---- delete ---------------------------------------------------------------------
@@ -407,15 +420,15 @@ def test_implementation_versions_accumulate(api):
     assert api.get(f"/transforms/{tid}/implementation_details").json() == {"transform_id": tid, "impl_versions": {}}
     first = api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 1}}).json()
     assert first == {"transform_id": tid, "version_id": "1", "description": None,
-                     "implementation": {"v": 1}, "config": None}
+                     "implementation": as_stored({"v": 1}), "config": None}
     second = api.put(f"/transforms/{tid}/implementation_details", json={
         "transform_id": tid, "implementation": {"v": 2}, "description": "faster", "config": {"k": "v"}}).json()
     assert second["version_id"] == "2" and second["description"] == "faster" and second["config"] == {"k": "v"}
     details = api.get(f"/transforms/{tid}/implementation_details").json()
     assert set(details["impl_versions"]) == {"1", "2"}
-    assert details["impl_versions"]["1"]["implementation"] == {"v": 1}
+    assert details["impl_versions"]["1"]["implementation"] == as_stored({"v": 1})
     [stored] = read(api, tid)
-    assert stored["implementation"] == {"v": 2} and stored["version"] == 2
+    assert stored["implementation"] == as_stored({"v": 2}) and stored["version"] == 2
 
 
 def test_implementation_with_an_explicit_version_id_replaces_it(api):
@@ -425,7 +438,7 @@ def test_implementation_with_an_explicit_version_id_replaces_it(api):
     body = api.put(f"/transforms/{tid}/implementation_details", json={"implementation": {"v": 9}, "version_id": "1"}).json()
     assert body["version_id"] == "1"
     details = api.get(f"/transforms/{tid}/implementation_details").json()["impl_versions"]
-    assert details["1"]["implementation"] == {"v": 9} and details["2"]["implementation"] == {"v": 2}
+    assert details["1"]["implementation"] == as_stored({"v": 9}) and details["2"]["implementation"] == as_stored({"v": 2})
     assert read(api, tid)[0]["version"] == 1
 
 
@@ -529,7 +542,10 @@ def patterned(api, name, input_pattern, output_pattern, as_="mock-client"):
               "transforms.output.topic.pattern": output_pattern}
     response = api.post("/transforms", as_=as_, json={"transform": "map_filter", "config": config})
     assert response.status_code == 200, response.text
-    return response.json()
+    assert response.json()["topics"] == response.json()["topic_ids"] == []  # resolved when deployed
+    tid = response.json()["id"]
+    assert api.put(f"/transforms/{tid}/deploy-job-live/no-version", as_=as_).status_code == 200
+    return read(api, tid, as_=as_)[0]
 
 
 def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(api):
@@ -537,10 +553,8 @@ def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(ap
     make_source(api, name="other", tables="sales.users", as_="mock-client-2")  # another tenant's topic
     transform = patterned(api, "t", r"source_[0-9a-f]{24}\.public\.(.*)", "public.$1_transformed")
     assert transform["topics"] == ["public.users_transformed", "public.orders_transformed"]
-    assert all(re.fullmatch(r"[0-9a-f]{24}", i) for i in transform["topic_ids"])
-    assert len(set(transform["topic_ids"])) == 2
-    read_back = read(api, transform["id"])[0]
-    assert (read_back["topics"], read_back["topic_ids"]) == (transform["topics"], transform["topic_ids"])
+    # Deployed transforms' topic ids carry the transform and its deployed version (version 0: no implementation).
+    assert transform["topic_ids"] == [f"transform_{transform['id']}_0.{t}" for t in transform["topics"]]
 
     # Topics come and go with the source's tables; the surviving one keeps its id.
     users_id = transform["topic_ids"][0]
@@ -561,3 +575,23 @@ def test_a_transform_lists_the_topics_its_patterns_make_of_the_tenants_topics(ap
 def test_a_pattern_that_matches_nothing_or_is_not_a_regex_gives_no_topics(api, input_pattern, output_pattern):
     make_source(api, tables="public.users")
     assert patterned(api, "t", input_pattern, output_pattern)["topics"] == []
+
+
+def test_a_stored_implementation_carries_server_side_defaults_under_the_keys_not_sent(api):
+    tid = created(api, "rollup", "rolled")["id"]
+    sent = {"rollupSQL": "SELECT 1", "keyFields": ["id"], "stateTTLMs": 1000}
+    answer = api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": sent})
+    assert answer["implementation"] == {**sent, "sourceIdleTimeoutMs": 30000}  # the client's stateTTLMs wins
+    [stored] = read(api, tid)
+    assert stored["implementation"] == {**sent, "sourceIdleTimeoutMs": 30000}
+    # The 3.x update re-sends what it read (defaults included), or a subset of it: no new version either way.
+    for implementation in (stored["implementation"], sent):
+        kept = api.ok("PUT", "/transforms", json=update_body(tid, "rollup", "rolled", implementation=implementation))
+        assert kept["version"] == 1
+
+
+def test_a_javascript_implementation_reads_back_with_null_function_slots(api):
+    tid = created(api)["id"]
+    sent = {"language": "JavaScript", "value_transform": "function f(v) { return v; }"}
+    api.ok("PUT", f"/transforms/{tid}/implementation_details", json={"implementation": sent})
+    assert read(api, tid)[0]["implementation"] == {**sent, "key_transform": None, "topic_transform": None}

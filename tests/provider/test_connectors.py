@@ -55,13 +55,16 @@ def test_v3_resource_lifecycle(v3, kind, code):
     updated = v3.update_connector(kind, entity_id, name + "-renamed", code, changed, tags=None)
     check_entity(updated, name + "-renamed", code, changed)
     assert updated["tags"] == [DEVELOPMENT_TAG]
+    # The PUT ?wait=false answer is transient; 3.x keeps the planned status and lets Read refresh it.
+    assert updated["connector_status"] == "Pending Update"
     read = v3.get_connector(kind, entity_id)
     check_entity(read, name + "-renamed", code, changed)
+    assert read["connector_status"] == "Active"
     assert read["tags"] == [DEVELOPMENT_TAG]
 
     # tags = [] clears them; another set replaces them.
-    assert v3.update_connector(kind, entity_id, name + "-renamed", code, changed, tags=[])["tags"] == []
-    assert v3.get_connector(kind, entity_id)["tags"] == []
+    assert "tags" not in v3.update_connector(kind, entity_id, name + "-renamed", code, changed, tags=[])
+    assert "tags" not in v3.get_connector(kind, entity_id)  # omitempty: 3.x reads nil as []
     assert v3.update_connector(kind, entity_id, name + "-renamed", code, changed,
                                tags=[PRODUCTION_TAG])["tags"] == [PRODUCTION_TAG]
 
@@ -92,6 +95,7 @@ def test_v2_resource_lifecycle(v2, resource):
     changed.update(V2_EMPTY_TEXT_MAPS.get(resource, {}))
     updated = v2.update_connector(kind, entity_id, name + "-renamed", code, changed)
     check_entity(updated, name + "-renamed", code, changed)
+    assert updated["connector_status"] == "Active"  # 2.x sends no wait=false: the answer is settled
     check_entity(v2.get_connector(kind, entity_id), name + "-renamed", code, changed)
 
     v2.delete_connector(kind, entity_id)
@@ -104,7 +108,7 @@ def test_v2_entity_read_by_the_v3_provider_after_an_upgrade(v2, v3, kind):
     created = v2.create_connector(kind, f"upgrade-{kind}", "postgresql", V2_CONFIGS[resource])
     read = v3.get_connector(kind, created["id"])
     check_entity(read, f"upgrade-{kind}", "postgresql", V2_CONFIGS[resource])
-    assert read["tags"] == []
+    assert "tags" not in read
     v3.delete_connector(kind, created["id"])
     wait_gone(lambda: v3.get_connector(kind, created["id"]))
 
@@ -120,3 +124,20 @@ def test_out_of_band_deletion_reads_as_an_empty_result(request, ui, line, kind):
     ui.delete_connector(kind, created["id"])
     # 200 with total 0 and result []: Terraform drops the resource from state instead of failing.
     assert provider.get_connector(kind, created["id"]) is None
+
+
+def test_v3_a_secret_switched_off_reads_back_null_and_the_provider_keeps_its_own(v3):
+    """beta.23: with secret_returned=true the backend answers null for a secret it keeps no value of."""
+    config = {**v3_config("destinations", "snowflake"), "snowflake.private.key.passphrase.secured": False,
+              "snowflake.private.key.passphrase": "tf-passphrase"}
+    created = v3.create_connector("destinations", "tf3-passphrase-off", "snowflake", config)
+    assert created["config"]["snowflake.private.key.passphrase"] is None
+    # Create restores every known Sensitive string from the plan (PreserveKnownStringFields): the rest must echo.
+    assert_config_echoed({k: v for k, v in config.items() if k != "snowflake.private.key.passphrase"},
+                         created["config"])
+    read = v3.get_connector("destinations", created["id"])
+    assert read["config"]["snowflake.private.key.passphrase"] is None
+    switched_on = {**config, "snowflake.private.key.passphrase.secured": True}
+    updated = v3.update_connector("destinations", created["id"], "tf3-passphrase-off", "snowflake", switched_on)
+    assert updated["config"]["snowflake.private.key.passphrase"] == "tf-passphrase"
+    v3.delete_connector("destinations", created["id"])

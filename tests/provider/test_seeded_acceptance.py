@@ -36,16 +36,26 @@ def reset(server: str) -> None:
     assert httpx.post(f"{server}/__mock/reset").status_code == 200
 
 
+class TopicNotInTransform(Exception):
+    """The 2.x plan error for a topic the transform does not list."""
+
+
 def entries(provider: ProviderClient, transform_topics: list[tuple[str, str]], source_id: str) -> list[dict]:
-    """The provider's transform entries: it reads each transform first (the data source, then enrichment)."""
+    """The provider's transform entries (model2APITransforms): it reads each transform first.
+
+    2.x takes the topic id at the topic's index in the transform's ``topics`` and fails
+    the plan when it is not there; 3.x makes ``source_<source id>.<topic>`` up instead.
+    """
     result = []
     for transform_id, topic in transform_topics:
         read = provider.get_transform(transform_id)
         assert read is not None and read["id"] == transform_id and read["name"]
-        topic_id = (read["topic_ids"][read["topics"].index(topic)] if topic in read["topics"]
-                    else f"source_{source_id}.{topic}")
-        if provider.line == V2 and topic not in read["topics"]:
-            continue  # 2.x drops the topics a transform does not list
+        if topic in read["topics"]:
+            topic_id = read["topic_ids"][read["topics"].index(topic)]
+        elif provider.line == V2:
+            raise TopicNotInTransform(f"topic {topic} not found in transform {transform_id}")
+        else:
+            topic_id = f"source_{source_id}.{topic}"
         result.append({"id": transform_id, "name": read["name"], "start_time": read["start_time"],
                        "topic_id": topic_id, "topic": topic})
     return result
@@ -81,8 +91,7 @@ def pipeline_run(provider: ProviderClient) -> None:
     assert created["name"] == "test-pipeline"
     read = provider.get_pipeline(created["id"])
     assert read["name"] == "test-pipeline" and read["tags"] == [PRODUCTION_TAG]
-    if line == V3:
-        assert {e["id"] for e in read["transforms"]} == {first, second}
+    assert {e["id"] for e in read["transforms"]} == {first, second}
     assert provider.get_pipeline(created["id"]) == read  # ImportStateVerify reads it again
     updated = provider.update_pipeline(created["id"], body("test-pipeline-updated",
                                                            [(first, "public.test_transformed")]))

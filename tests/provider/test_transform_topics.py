@@ -26,6 +26,7 @@ def wiring(v3):
         **v3_config("transforms", "map_filter"), "transforms.name": "tt-transform",
         "transforms.input.topic.pattern": r"source_[0-9a-f]{24}\.public\.(.*)",
         "transforms.output.topic.pattern": "public.$1_transformed"})
+    v3.deploy_live(transform["id"])  # a transform lists the topics it writes to once it is deployed
     return source, destination, transform
 
 
@@ -81,3 +82,31 @@ def test_v2_pipeline_with_transform_topics(v2, wiring):
         v2_transform_entries(v2, [{"id": transform["id"], "topics": ["public.nope_transformed"]}])
     v2.delete_pipeline(created["id"])
     assert v2.get_pipeline(created["id"]) is None
+
+
+def test_v3_pipeline_topics_read_back_from_their_ids_as_the_backend_rebuilds_them(v3, wiring):
+    """get_pretty_topic_name_from_id: a pipeline's transform topic is its topic_id minus the first segment."""
+    source, destination, deployed = wiring
+    undeployed = v3.create_transform("map_filter", {**v3_config("transforms", "map_filter"),
+                                                    "transforms.name": "tt-undeployed"})
+    assert v3.get_transform(undeployed["id"])["topics"] == []  # 3.x falls back to source_<id>.<topic>
+    listed = v3.get_transform(deployed["id"])
+    entries = [
+        {"id": deployed["id"], "name": listed["name"], "start_time": listed["start_time"],
+         "topic": "public.test_transformed",
+         "topic_id": listed["topic_ids"][listed["topics"].index("public.test_transformed")]},
+        {"id": undeployed["id"], "name": undeployed["name"], "start_time": None,
+         "topic": "public.test", "topic_id": f"source_{source['id']}.public.test"},
+        # What 3.x before beta.15 sent for a dotted name without a prefix: it reads back cut (issue #78).
+        {"id": undeployed["id"], "name": undeployed["name"], "start_time": None,
+         "topic": "public.orders", "topic_id": "public.orders"},
+    ]
+    created = v3.create_pipeline({
+        "name": "tt-pretty", "snapshot_new_tables": True,
+        "source": {"id": source["id"], "name": source["name"], "connector": source["connector"],
+                   "topics": ["public.test"]},
+        "destination": {"id": destination["id"], "name": destination["name"], "connector": destination["connector"]},
+        "transforms": entries, "tags": [DEVELOPMENT_TAG]})
+    read = v3.get_pipeline(created["id"])
+    assert [t["topic"] for t in read["transforms"]] == ["public.test_transformed", "public.test", "orders"]
+    v3.delete_pipeline(created["id"])

@@ -15,7 +15,7 @@ import re
 import pytest
 
 from tests.provider.configs import connectors, v3_config, v3_config_all_set
-from tests.provider.wire import ApiError, assert_config_echoed, wait_gone
+from tests.provider.wire import ApiError, assert_config_echoed, implementation_kept, wait_gone
 
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 DEVELOPMENT_TAG = "670e5ca40afe1d3983ce0c22"
@@ -59,7 +59,7 @@ def test_transform_resource_lifecycle(v3, v2, code):
     v3.put_implementation(tid, implementation)
     versions = v3.get_implementation(tid)
     assert versions["transform_id"] == tid
-    assert any(v["implementation"] == implementation for v in versions["impl_versions"].values())
+    assert any(implementation_kept(implementation, v["implementation"]) for v in versions["impl_versions"].values())
 
     # Without deploy the provider reads job_status once and treats "Job not found" as UNKNOWN.
     with pytest.raises(ApiError) as err:
@@ -84,7 +84,7 @@ def test_transform_resource_lifecycle(v3, v2, code):
     check_transform(updated, code, changed)
     assert updated["tags"] == [DEVELOPMENT_TAG]  # null keeps
     check_transform(v3.get_transform(tid), code, changed)
-    assert v3.update_transform(tid, code, changed, tags=[])["tags"] == []
+    assert "tags" not in v3.update_transform(tid, code, changed, tags=[])
 
     v3.delete_transform(tid)
     wait_gone(lambda: v3.get_transform(tid))

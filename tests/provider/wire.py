@@ -273,3 +273,8 @@ def assert_config_echoed(sent: dict, got: dict) -> None:
     """Every key the provider sent comes back with the same value and JSON type."""
     wrong = {k: (v, got.get(k, "<absent>")) for k, v in sent.items() if k not in got or not same_json(v, got[k])}
     assert not wrong, f"config read back differently (sent, got): {wrong}"
+
+
+def implementation_kept(sent: dict, got: dict) -> bool:
+    """The 3.x provider's isImplementationSubset: every key it sent reads back equal; the backend may add more."""
+    return all(key in got and got[key] == value for key, value in sent.items())
