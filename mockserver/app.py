@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -17,6 +16,7 @@ from mockserver.control import routes as control_routes
 from mockserver.control.clock import VirtualClock
 from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
 from mockserver.control.plane import ControlPlane
+from mockserver.domain import ids
 from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
@@ -27,6 +27,7 @@ from mockserver.domain.secrets import SEALED, SecretBox, box_for
 from mockserver.domain.stored import check_records
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
+from mockserver.domain.tenants import TenantService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
 from mockserver.errors import StartupError
@@ -59,6 +60,7 @@ class Backend:
     transforms: TransformService
     pipelines: PipelineService
     topic_service: TopicService
+    runtime_tenants: TenantService
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
@@ -92,6 +94,7 @@ class Backend:
             transforms=TransformService(repo, plugins, box, clock, timing),
             pipelines=PipelineService(repo, clock, timing),
             topic_service=TopicService(repo, topics, plugins, clock),
+            runtime_tenants=TenantService(repo, directory, clock),
         )
         with _fixture_file(settings.fixtures / "tags.json") as path:
             backend.tags.seed_system_tags(path)
@@ -109,7 +112,7 @@ def _fixture_file(path: Path) -> Iterator[Path]:
         raise StartupError(f"{path} is not a usable fixture file ({what})") from None
 
 
-# uuid4 hex with its ten digits spelt as letters: 128 random bits and never a digit.
+# Random hex with its ten digits spelt as letters: 128 random bits and never a digit.
 _NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")
 
 
@@ -120,7 +123,7 @@ def new_request_id() -> str:
     429, 502, 503 or 504, and that text includes X-Request-Id: random hex ids
     made 2-3 % of ordinary 4xx answers look retryable (a 10 s back-off each).
     """
-    return uuid.uuid4().hex.translate(_NO_DIGITS)
+    return ids.token_hex(16).translate(_NO_DIGITS)
 
 
 class RequestIdMiddleware:

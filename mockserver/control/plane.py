@@ -11,6 +11,7 @@ from typing import Any
 
 from mockserver import __version__
 from mockserver.domain import credentials, kafka_users, topics, transforms
+from mockserver.domain import tenants as runtime_tenants
 from mockserver.domain import status as lifecycle
 from mockserver.domain.references import PIPELINES, TAGS
 from mockserver.domain.records import iso_now, is_live
@@ -69,8 +70,8 @@ class ControlPlane:
     async def reset(self, tenant: str | None = None, revoke_tokens: bool = False) -> None:
         """Back to the fixtures and the seed: everything (entities, faults, journal, clock), or one tenant's entities."""
         directory = self.backend.directory
-        if tenant is not None and tenant not in directory.tenants:
-            raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(directory.tenants)}")
+        if tenant is not None and directory.tenant(tenant) is None:
+            raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(self._tenant_ids())}")
         if tenant is None:
             kept: dict = {}
             self.clock.rewind()
@@ -87,6 +88,42 @@ class ControlPlane:
             for credential in directory.fixture_credentials():
                 if tenant is None or credential.tenant_id == tenant:
                     self.backend.tokens.revoke_client(credential.client_id)
+
+    # ---- tenants created at run time -----------------------------------------
+
+    def create_tenant(self, name: str | None = None) -> dict:
+        """A new tenant with one service, an admin and a read-only credential (their secrets shown only here)."""
+        created = self.backend.runtime_tenants.create(name)
+        described = self._describe_tenant(created.record["id"])
+        for credential in described["credentials"]:
+            credential["secret"] = created.secrets[credential["client_id"]]
+        return described
+
+    def delete_tenant(self, tenant_id: str) -> dict:
+        """Drop a runtime tenant with everything it owns; its credentials stop working at once."""
+        self.backend.runtime_tenants.deletable(tenant_id)
+        described = self._describe_tenant(tenant_id)
+        repo = self.backend.repo
+        repo.replace_state({table: [r for r in records if r.get("tenant_id") != tenant_id
+                                    and not (table == runtime_tenants.TABLE and r["id"] == tenant_id)]
+                            for table, records in repo.export_state().items()})
+        for credential in described["credentials"]:
+            self.backend.tokens.revoke_client(credential["client_id"])
+        return described
+
+    def list_tenants(self) -> list[dict]:
+        return [self._describe_tenant(tenant_id) for tenant_id in self._tenant_ids()]
+
+    def _tenant_ids(self) -> list[str]:
+        return [*self.backend.directory.tenants, *(r["id"] for r in self.backend.runtime_tenants.runtime())]
+
+    def _describe_tenant(self, tenant_id: str) -> dict:
+        directory = self.backend.directory
+        tenant = directory.tenant(tenant_id)
+        return {"tenant_id": tenant.id, "name": tenant.name, "sub_id": tenant.sub_id,
+                "service_id": tenant.service_ids[0], "service_ids": list(tenant.service_ids), "fixture": tenant.id in directory.tenants,
+                "credentials": [{"client_id": c.client_id, "roles": list(c.roles), "description": c.description}
+                                for c in directory.builtin_credentials(tenant.id)]}
 
     # ---- seed ----------------------------------------------------------------
 

@@ -186,6 +186,21 @@ async def clear_requests(request: Request):
     return respond(models.Removed, {"removed": guard(request).journal.clear()})
 
 
+async def create_tenant(request: Request):
+    control = guard(request)
+    body = await optional_body(request, models.TenantCreate)
+    return respond(models.TenantInfo, control.create_tenant(body.name), status=201)
+
+
+async def list_tenants(request: Request):
+    tenants = guard(request).list_tenants()
+    return respond(models.TenantList, {"total": len(tenants), "result": tenants})
+
+
+async def delete_tenant(request: Request):
+    return respond(models.TenantInfo, guard(request).delete_tenant(request.path_params["id"]))
+
+
 async def openapi_json(request: Request):
     return JSONResponse(document())
 
@@ -241,6 +256,15 @@ routes = [
                      Param("format", {"type": "string", "enum": ["json", "cassette"], "default": "json"}))),
     operation("DELETE", "/requests", clear_requests, operation_id="mock_clear_requests", guard=guard, tag=TAG,
               response=models.Removed, summary="Empty the request journal"),
+    operation("POST", "/tenants", create_tenant, operation_id="mock_create_tenant", guard=guard, tag=TAG,
+              body=models.TenantCreate, response=models.TenantInfo, status=201,
+              summary="Create an isolated tenant (one service, an admin and a read-only credential); "
+                      "the answer is the only one with the secrets"),
+    operation("GET", "/tenants", list_tenants, operation_id="mock_list_tenants", guard=guard, tag=TAG,
+              response=models.TenantList, summary="The fixture tenants and the ones created at run time"),
+    operation("DELETE", "/tenants/{id}", delete_tenant, operation_id="mock_delete_tenant", guard=guard, tag=TAG,
+              response=models.TenantInfo, errors=(403, 404),
+              summary="Drop a tenant created at run time with everything it owns (fixture tenants: 403)"),
 ]
 
 
@@ -256,6 +280,7 @@ def document() -> dict:
     doc["paths"] = {PREFIX + path: spec for path, spec in doc["paths"].items()}
     doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": CASSETTE_SCHEMA}
     doc["paths"][PREFIX + "/reset"]["post"]["requestBody"]["required"] = False  # no body: reset everything
+    doc["paths"][PREFIX + "/tenants"]["post"]["requestBody"]["required"] = False  # no body: a generated name
     return doc
 
 
