@@ -38,7 +38,9 @@ def streamkap_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
 
 
 @pytest.fixture
-def streamkap_mock(streamkap_mock_server: MockServer) -> MockServer:
-    """The session's mock, reset: base_url, client, token(), reset(), seed(), faults, requests(), clock."""
+def streamkap_mock(streamkap_mock_server: MockServer) -> Iterator[MockServer]:
+    """The session's mock, reset: base_url, client, token(), reset(), seed(), faults, requests(), clock,
+    new_tenant() (deleted when the test ends)."""
     streamkap_mock_server.reset()
-    return streamkap_mock_server
+    yield streamkap_mock_server
+    streamkap_mock_server.drop_tenants()
