@@ -13,7 +13,22 @@ import click
 
 from mockserver import __version__
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings, seed_path, shipped_seeds
+
+
+class SeedParam(click.Path):
+    """``--seed``: a shipped seed's name, or the path of a seed file that exists."""
+
+    name = "name|file"
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(seed_path(value), param, ctx)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -52,8 +67,8 @@ def main() -> None:
 @click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", show_envvar=True, is_flag=True,
               help="Serve no /__mock control plane.")
 @click.option("--seed", envvar="STREAMKAP_MOCK_SEED", show_envvar=True, default=None, show_default=False,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON file of entities with fixed ids to load at start-up and on every reset.")
+              type=SeedParam(), help="Entities with fixed ids to load at start-up and on every reset: a shipped "
+              "seed's name (streamkap-mock seeds lists them) or a JSON file.")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
@@ -174,6 +189,17 @@ def plugins_check(fixtures: Path) -> None:
     if problems:
         raise SystemExit(1)
     click.echo("all plugin files are valid")
+
+
+@main.command()
+def seeds() -> None:
+    """List the shipped seeds: give a name to --seed (or STREAMKAP_MOCK_SEED) to load one."""
+    import json
+
+    for name, path in shipped_seeds().items():
+        document = json.loads(path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{len(v)} {k}" for k, v in document.items() if isinstance(v, list) and v)
+        click.echo(f"{name}\t{counts}\t{path}")
 
 
 @main.command()

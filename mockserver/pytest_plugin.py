@@ -8,7 +8,7 @@ in-memory store; reset (entities, faults, journal, clock) before each test::
         assert response.status_code == 200
 
 Settings for the session's server come from the ini option
-``streamkap_mock_seed`` (a seed file loaded at start-up and on every reset).
+``streamkap_mock_seed`` (a shipped seed's name or a seed file, loaded at start-up and on every reset).
 """
 
 from __future__ import annotations
@@ -19,20 +19,21 @@ from typing import Iterator
 import pytest
 
 from mockserver.control.testing import MockServer
+from mockserver.settings import seed_path
 
 __all__ = ["MockServer", "streamkap_mock", "streamkap_mock_server"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addini("streamkap_mock_seed", "Seed file the streamkap_mock server loads (relative to the rootdir)",
-                  default="")
+    parser.addini("streamkap_mock_seed", "Seed the streamkap_mock server loads: a shipped seed's name "
+                  "(streamkap-mock seeds) or a file (relative to the rootdir)", default="")
 
 
 @pytest.fixture(scope="session")
 def streamkap_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's mock, not reset between tests (``streamkap_mock`` resets it)."""
     seed = pytestconfig.getini("streamkap_mock_seed")
-    settings = {"seed": Path(pytestconfig.rootpath, seed)} if seed else {}
+    settings = {"seed": Path(pytestconfig.rootpath, seed_path(seed))} if seed else {}
     with MockServer(**settings) as server:
         yield server
 

@@ -15,7 +15,7 @@ from typing import Any, Iterator
 
 import httpx
 
-from mockserver.settings import MEMORY, Settings
+from mockserver.settings import MEMORY, Settings, seed_path
 
 START_TIMEOUT = 30.0
 
@@ -106,13 +106,13 @@ class MockServer:
 
     Use it as a context manager (``with MockServer() as mock: ...``) or call
     ``start()`` and ``stop()``. Keyword arguments are ``Settings`` fields
-    (``status_delay=2``, ``seed=Path(...)``, ``admin_token="..."``); the store
+    (``status_delay=2``, ``seed="provider-acceptance"`` or a path, ``admin_token="..."``); the store
     is in memory unless ``db`` says otherwise.
     """
 
     def __init__(self, *, log_level: str = "warning", **settings: Any) -> None:
         if isinstance(settings.get("seed"), str):
-            settings["seed"] = Path(settings["seed"])
+            settings["seed"] = seed_path(settings["seed"])
         self.settings = Settings(**{"db": MEMORY, "port": 0, **settings})
         self._log_level = log_level
         self._server: Any = None
