@@ -93,6 +93,10 @@ class SeedResult(Model):
     created: dict[str, int] = Field(description="Entities created, per section")
 
 
+class ShippedSeedList(Model):
+    result: list[str] = Field(description="Names of the seeds shipped with the package")
+
+
 # ---- faults -------------------------------------------------------------------
 
 class FaultMatch(Strict):

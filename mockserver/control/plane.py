@@ -21,6 +21,7 @@ from mockserver.control.journal import Journal, Masker
 from mockserver.control.seed import Seed, Seeder, SeedError
 from mockserver.control.snapshots import SnapshotStore
 from mockserver.errors import BadRequest, NotFound, StartupError
+from mockserver.settings import shipped_seeds
 
 CONNECTOR_TABLES = ("sources", "destinations")
 # Every table the domain writes, as health reports them.
@@ -131,6 +132,16 @@ class ControlPlane:
         """Create the entities of a seed document now (a reset brings back only the start-up seed)."""
         try:
             return await self.seeder.apply(Seed.parse(data, "request body"))
+        except SeedError as exc:
+            raise BadRequest(str(exc)) from None
+
+    async def add_shipped_seed(self, name: str) -> dict[str, int]:
+        """Create the entities of a shipped seed (``streamkap-mock seeds``), by name."""
+        path = shipped_seeds().get(name)
+        if path is None:
+            raise NotFound(f"No shipped seed named '{name}' (shipped: {', '.join(shipped_seeds()) or 'none'})")
+        try:
+            return await self.seeder.apply(Seed.load(path))
         except SeedError as exc:
             raise BadRequest(str(exc)) from None
 

@@ -26,6 +26,7 @@ from mockserver.http.common import parse_body, query_choice, query_int, respond
 from mockserver.http.errors import HANDLERS
 from mockserver.http.openapi import build_document, operations_of
 from mockserver.http.routing import Param, operation
+from mockserver.settings import shipped_seeds
 
 PREFIX = "/__mock"
 TAG = "control"
@@ -80,6 +81,16 @@ async def add_seed(request: Request):
     body = await parse_body(request, models.SeedRequest)
     created = await control.add_seed(body.model_dump(exclude_unset=True))
     return respond(models.SeedResult, {"created": created}, status=201)
+
+
+async def add_shipped_seed(request: Request):
+    created = await guard(request).add_shipped_seed(request.path_params["name"])
+    return respond(models.SeedResult, {"created": created}, status=201)
+
+
+async def list_shipped_seeds(request: Request):
+    guard(request)
+    return respond(models.ShippedSeedList, {"result": list(shipped_seeds())})
 
 
 async def save_snapshot(request: Request):
@@ -214,6 +225,11 @@ routes = [
     operation("POST", "/seed", add_seed, operation_id="mock_seed", guard=guard, tag=TAG, body=models.SeedRequest,
               response=models.SeedResult, status=201, errors=(400,),
               summary="Create entities with fixed ids, by the API's rules (all or none)"),
+    operation("GET", "/seeds", list_shipped_seeds, operation_id="mock_list_shipped_seeds", guard=guard, tag=TAG,
+              response=models.ShippedSeedList, summary="The seeds shipped with the package, by name"),
+    operation("POST", "/seeds/{name}", add_shipped_seed, operation_id="mock_seed_shipped", guard=guard, tag=TAG,
+              response=models.SeedResult, status=201, errors=(400, 404),
+              summary="Create the entities of a shipped seed (e.g. provider-acceptance) now"),
     operation("POST", "/snapshots/{name}", save_snapshot, operation_id="mock_save_snapshot", guard=guard, tag=TAG,
               response=models.Snapshot, status=201, errors=(422,), path_params=NAME,
               summary="Save the whole state under a name (replacing one of that name)"),

@@ -62,3 +62,12 @@ def test_the_plugin_ini_option_takes_a_name(pytester):
             assert streamkap_mock.client.get("/sources/{SOURCE_ID}").json()["total"] == 1
     """)
     pytester.runpytest("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_control_plane_lists_and_applies_a_shipped_seed_by_name(api):
+    assert api.client.get("/__mock/seeds").json() == {"result": ["provider-acceptance"]}
+    applied = api.client.post("/__mock/seeds/provider-acceptance")
+    assert applied.status_code == 201 and applied.json()["created"] == {"sources": 1, "transforms": 4}
+    assert api.get(f"/sources/{SOURCE_ID}").json()["total"] == 1
+    unknown = api.client.post("/__mock/seeds/provider-acceptanse")
+    assert unknown.status_code == 404 and "shipped: provider-acceptance" in unknown.json()["detail"]
