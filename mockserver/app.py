@@ -147,11 +147,27 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class ReproducibleRun:
+    """With --id-seed: each request moves the run's clock one tick and draws its random values from the run."""
+
+    def __init__(self, app: ASGIApp, run: ids.Source) -> None:
+        self.app = app
+        self.run = run
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.run.tick()
+        with ids.reproducible(self.run):
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     settings = settings or Settings()
-    clock = VirtualClock(clock)  # the control plane moves it; the backend only reads it
-    backend = Backend.build(settings, clock)
-    control = ControlPlane(backend, clock)
+    run = ids.Source(settings.id_seed) if settings.id_seed is not None else None
+    clock = VirtualClock(run.now if run else clock)  # the control plane moves it; the backend only reads it
+    with ids.reproducible(run):  # the start-up seed's values too
+        backend = Backend.build(settings, clock)
+        control = ControlPlane(backend, clock, run)
     routes = [
         *([control_routes.mount(control)] if settings.admin else []),
         *docs.routes,
@@ -178,5 +194,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.add_middleware(RequestIdMiddleware)
     if settings.admin:
         app.add_middleware(JournalMiddleware, control=control)  # outside the request id: it records the final one
+    if run is not None:
+        app.add_middleware(ReproducibleRun, run=run)  # outside the journal: it records the run's time
     app.add_middleware(AccessLogMiddleware)  # outermost: it sees the request id and every answer
     return app

@@ -69,6 +69,9 @@ def main() -> None:
 @click.option("--seed", envvar="STREAMKAP_MOCK_SEED", show_envvar=True, default=None, show_default=False,
               type=SeedParam(), help="Entities with fixed ids to load at start-up and on every reset: a shipped "
               "seed's name (streamkap-mock seeds lists them) or a JSON file.")
+@click.option("--id-seed", envvar="STREAMKAP_MOCK_ID_SEED", show_envvar=True, default=None, show_default="off",
+              type=click.IntRange(min=0), help="Reproducible runs: ids, secrets, request ids and timestamps follow this "
+              "seed and the request sequence (the clock starts at 2026-01-01T00:00:00Z, one ms per request).")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
@@ -76,7 +79,7 @@ def main() -> None:
               type=click.Choice(["text", "json"]), help="Log lines as text, or as one JSON object per line.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
           delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
-          no_admin: bool, seed: Path | None, log_level: str, log_format: str) -> None:
+          no_admin: bool, seed: Path | None, log_level: str, log_format: str, id_seed: int | None = None) -> None:
     """Serve the mock API.
 
     Prints the address, the /docs URL and the credentials to export once the
@@ -93,7 +96,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
                         secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
-                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed)
+                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed,
+                        id_seed=id_seed)
     sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)

@@ -8,7 +8,8 @@ in-memory store; reset (entities, faults, journal, clock) before each test::
         assert response.status_code == 200
 
 Settings for the session's server come from the ini option
-``streamkap_mock_seed`` (a shipped seed's name or a seed file, loaded at start-up and on every reset).
+``streamkap_mock_seed`` (a shipped seed's name or a seed file, loaded at start-up and on every reset)
+and ``streamkap_mock_id_seed`` (reproducible ids and timestamps, as ``--id-seed``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ __all__ = ["MockServer", "streamkap_mock", "streamkap_mock_server"]
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("streamkap_mock_seed", "Seed the streamkap_mock server loads: a shipped seed's name "
                   "(streamkap-mock seeds) or a file (relative to the rootdir)", default="")
+    parser.addini("streamkap_mock_id_seed", "Make the streamkap_mock server's ids, request ids and timestamps "
+                  "follow this seed and the request sequence (--id-seed)", default="")
 
 
 @pytest.fixture(scope="session")
@@ -34,6 +37,9 @@ def streamkap_mock_server(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """The session's mock, not reset between tests (``streamkap_mock`` resets it)."""
     seed = pytestconfig.getini("streamkap_mock_seed")
     settings = {"seed": Path(pytestconfig.rootpath, seed_path(seed))} if seed else {}
+    id_seed = pytestconfig.getini("streamkap_mock_id_seed")
+    if id_seed:
+        settings["id_seed"] = int(id_seed)
     with MockServer(**settings) as server:
         yield server
 

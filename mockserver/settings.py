@@ -55,6 +55,8 @@ class Settings:
     journal_size: int = 10_000
     # Origins a browser may call from (CORS); "*" for any, empty for none.
     cors: tuple[str, ...] = ()
+    # Ids, secrets, request ids and the clock follow this seed and the request sequence (reproducible runs).
+    id_seed: int | None = None
 
     @property
     def in_memory(self) -> bool:

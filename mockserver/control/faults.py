@@ -135,7 +135,8 @@ class Rule:
 
     def __post_init__(self) -> None:
         self._path = path_pattern(self.path, self.path_regex)
-        self._random = random.Random(self.seed)
+        # Unseeded, the draws still follow --id-seed when the server has one.
+        self._random = random.Random(self.seed if self.seed is not None else ids.token_hex(8))
 
     @property
     def exhausted(self) -> bool:

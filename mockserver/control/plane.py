@@ -10,7 +10,7 @@ import time
 from typing import Any
 
 from mockserver import __version__
-from mockserver.domain import credentials, kafka_users, topics, transforms
+from mockserver.domain import credentials, ids, kafka_users, topics, transforms
 from mockserver.domain import tenants as runtime_tenants
 from mockserver.domain import status as lifecycle
 from mockserver.domain.references import PIPELINES, TAGS
@@ -29,8 +29,9 @@ TABLES = (*CONNECTOR_TABLES, transforms.TABLE, PIPELINES, topics.TABLE, TAGS, ka
 
 
 class ControlPlane:
-    def __init__(self, backend: Any, clock: VirtualClock) -> None:
+    def __init__(self, backend: Any, clock: VirtualClock, run: ids.Source | None = None) -> None:
         self.backend = backend
+        self.run = run  # with --id-seed: a full reset starts the run again
         self.settings = backend.settings
         self.clock = clock
         self._started = time.monotonic()
@@ -75,6 +76,8 @@ class ControlPlane:
             raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(self._tenant_ids())}")
         if tenant is None:
             kept: dict = {}
+            if self.run is not None:
+                self.run.restart()
             self.clock.rewind()
             self.faults.clear()
             self.journal.clear()

@@ -2,8 +2,9 @@
 
 They come from the OS, unless the server runs with ``--id-seed N``: then each
 request runs inside ``reproducible(source)`` and they come from one generator
-seeded with N, so the same sequence of requests gets the same values (and a
-cassette of it is the same, byte for byte).
+seeded with N, and "now" from a clock that starts at a fixed instant and moves
+one millisecond per request, so the same sequence of requests gets the same
+values (and a cassette of it is the same, byte for byte).
 """
 
 from __future__ import annotations
@@ -16,17 +17,36 @@ import threading
 import time
 import uuid
 from contextvars import ContextVar
-from typing import Callable, Iterator
+from typing import Iterator
+
+
+# Where a reproducible run's clock starts: 2026-01-01T00:00:00Z.
+FIXED_START = 1_767_225_600.0
 
 
 class Source:
-    """A seeded generator of random bytes, and the clock whose seconds start ObjectIds."""
+    """A reproducible run: random bytes from one generator seeded with ``seed``, and a
+    clock that starts at FIXED_START and moves one millisecond per request (``tick``).
+    """
 
-    def __init__(self, seed: int, clock: Callable[[], float]) -> None:
-        self._random = random.Random(seed)
+    def __init__(self, seed: int) -> None:
+        self.seed = seed
         self._lock = threading.Lock()
-        self.clock = clock
-        self.counter = int.from_bytes(self.bytes(3), "big")
+        self.restart()
+
+    def restart(self) -> None:
+        """Back to the start of the run: the same values come again, in the same order."""
+        with self._lock:
+            self._random = random.Random(self.seed)
+            self._now = FIXED_START
+            self._counter = int.from_bytes(self._random.randbytes(3), "big")
+
+    def now(self) -> float:
+        return self._now
+
+    def tick(self) -> None:
+        with self._lock:
+            self._now = round(self._now + 0.001, 3)
 
     def bytes(self, n: int) -> bytes:
         with self._lock:
@@ -34,8 +54,8 @@ class Source:
 
     def next_counter(self) -> int:
         with self._lock:
-            self.counter = (self.counter + 1) % 0x1000000
-            return self.counter
+            self._counter = (self._counter + 1) % 0x1000000
+            return self._counter
 
 
 _source: ContextVar[Source | None] = ContextVar("id_source", default=None)
@@ -78,4 +98,4 @@ def object_id() -> str:
         _counter = (_counter + 1) % 0x1000000
         return f"{int(time.time()):08x}{os.urandom(5).hex()}{_counter:06x}"
     counter = source.next_counter()
-    return f"{int(source.clock()):08x}{source.bytes(5).hex()}{counter:06x}"
+    return f"{int(source.now()):08x}{source.bytes(5).hex()}{counter:06x}"
