@@ -109,7 +109,7 @@ func TestTenantsAreListedAndDeletedWithTheirTest(t *testing.T) {
 	}
 	err := mock.DeleteTenant("tenant-acme")
 	var apiErr *streamkapmock.Error
-	if !errors.As(err, &apiErr) || apiErr.Status != 403 || !strings.Contains(apiErr.Detail, "fixtures") {
+	if !errors.As(err, &apiErr) || apiErr.Status != 409 || !strings.Contains(apiErr.Detail, "fixtures") {
 		t.Fatalf("deleting a fixture tenant gave %v", err)
 	}
 }

@@ -279,8 +279,8 @@ routes = [
     operation("GET", "/tenants", list_tenants, operation_id="mock_list_tenants", guard=guard, tag=TAG,
               response=models.TenantList, summary="The fixture tenants and the ones created at run time"),
     operation("DELETE", "/tenants/{id}", delete_tenant, operation_id="mock_delete_tenant", guard=guard, tag=TAG,
-              response=models.TenantInfo, errors=(403, 404),
-              summary="Drop a tenant created at run time with everything it owns (fixture tenants: 403)"),
+              response=models.TenantInfo, errors=(404, 409),
+              summary="Drop a tenant created at run time with everything it owns (fixture tenants: 409)"),
 ]
 
 

@@ -22,7 +22,7 @@ from mockserver.domain import ids
 from mockserver.domain.records import Clock, Record, iso_now
 from mockserver.domain.secrets import hash_secret
 from mockserver.domain.tenancy import Credential, Directory, Tenant
-from mockserver.errors import Forbidden, NotFound
+from mockserver.errors import Conflict, NotFound
 
 TABLE = "tenants"
 # (client id suffix, role key, description) of the credentials every runtime tenant comes with.
@@ -69,7 +69,7 @@ class TenantService:
     def deletable(self, tenant_id: str) -> Tenant:
         """The runtime tenant ``tenant_id``; a fixture tenant is refused, an unknown one not found."""
         if tenant_id in self.directory.tenants:
-            raise Forbidden(f"Tenant '{tenant_id}' is defined by the fixtures and cannot be deleted")
+            raise Conflict(f"Tenant '{tenant_id}' is defined by the fixtures and cannot be deleted")
         found = self.lookup(tenant_id)
         if found is None:
             raise NotFound(f"No tenant with id '{tenant_id}'")

@@ -75,7 +75,7 @@ def test_deleting_a_tenant_drops_what_it_owns_and_logs_its_credentials_out(api):
 @pytest.mark.parametrize("fixture_tenant", ["tenant-acme", "tenant-globex"])
 def test_a_fixture_tenant_cannot_be_deleted(api, fixture_tenant):
     refused = api.client.delete(f"/__mock/tenants/{fixture_tenant}")
-    assert refused.status_code == 403 and "fixtures" in refused.json()["detail"]
+    assert refused.status_code == 409 and "fixtures" in refused.json()["detail"]
     assert api.get("/sources").status_code == 200
 
 
