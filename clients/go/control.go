@@ -96,10 +96,7 @@ func (m *Mock) SeedName(name string) (map[string]int, error) {
 
 // ShippedSeeds lists the names SeedName and WithSeed take.
 func (m *Mock) ShippedSeeds() ([]string, error) {
-	var list struct {
-		Result []string `json:"result"`
-	}
-	return list.Result, m.control("GET", "/seeds", nil, &list)
+	return listed[string](m, "/seeds")
 }
 
 // ---- faults --------------------------------------------------------------------
@@ -173,10 +170,7 @@ func (m *Mock) AddPreset(name string, match FaultMatch, times int) (FaultRule, e
 
 // Faults lists the fault rules with their hit counts.
 func (m *Mock) Faults() ([]FaultRule, error) {
-	var list struct {
-		Result []FaultRule `json:"result"`
-	}
-	return list.Result, m.control("GET", "/faults", nil, &list)
+	return listed[FaultRule](m, "/faults")
 }
 
 // RemoveFault removes one fault rule.
@@ -189,10 +183,7 @@ func (m *Mock) ClearFaults() error { return m.control("DELETE", "/faults", nil, 
 
 // FaultPresets lists the named faults: every error the provider retries, and more.
 func (m *Mock) FaultPresets() ([]Preset, error) {
-	var list struct {
-		Result []Preset `json:"result"`
-	}
-	return list.Result, m.control("GET", "/faults/presets", nil, &list)
+	return listed[Preset](m, "/faults/presets")
 }
 
 // ---- the request journal -------------------------------------------------------
@@ -256,10 +247,7 @@ type Request struct {
 
 // Requests lists the journal's entries, oldest first.
 func (m *Mock) Requests(filter Filter) ([]Request, error) {
-	var page struct {
-		Result []Request `json:"result"`
-	}
-	return page.Result, m.control("GET", "/requests"+filter.query(), nil, &page)
+	return listed[Request](m, "/requests"+filter.query())
 }
 
 // ClearRequests empties the journal.
@@ -336,10 +324,7 @@ func (m *Mock) RestoreSnapshot(name string) (Snapshot, error) {
 
 // Snapshots lists the saved snapshots.
 func (m *Mock) Snapshots() ([]Snapshot, error) {
-	var list struct {
-		Result []Snapshot `json:"result"`
-	}
-	return list.Result, m.control("GET", "/snapshots", nil, &list)
+	return listed[Snapshot](m, "/snapshots")
 }
 
 // DeleteSnapshot deletes a snapshot.

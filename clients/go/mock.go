@@ -105,7 +105,8 @@ func Start(t testing.TB, opts ...Option) *Mock {
 
 // Main runs a test binary's tests against one mock: it starts it (or attaches to
 // STREAMKAP_MOCK_URL), points STREAMKAP_MOCK_URL at it so every Start of the binary
-// attaches to it, runs the tests and stops it. Call it from TestMain:
+// attaches to it, sets Env() (the default credential) for the whole binary, runs the
+// tests and stops it. Call it from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(streamkapmock.Main(m)) }
 func Main(m *testing.M, opts ...Option) int {
@@ -122,6 +123,10 @@ func Main(m *testing.M, opts ...Option) int {
 	os.Setenv(EnvURL, mock.URL)
 	if mock.adminToken != "" {
 		os.Setenv(EnvAdminToken, mock.adminToken)
+	}
+	// The provider's pre-checks want these set; a Tenant's provider block overrides them.
+	for name, value := range mock.Env() {
+		os.Setenv(name, value)
 	}
 	return m.Run()
 }
@@ -264,6 +269,14 @@ func (m *Mock) control(method, path string, body, out any) error {
 		return err
 	}
 	return json.Unmarshal(raw, out)
+}
+
+// listed is the "result" list of a control-plane listing.
+func listed[T any](m *Mock, path string) ([]T, error) {
+	var page struct {
+		Result []T `json:"result"`
+	}
+	return page.Result, m.control("GET", path, nil, &page)
 }
 
 func (m *Mock) controlRaw(method, path string, body any) ([]byte, error) {

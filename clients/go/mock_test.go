@@ -15,6 +15,15 @@ import (
 
 const seededSource = "67adbcc172417ef6338e01a1" // the PostgreSQL source of provider-acceptance
 
+// Main exported the mock's address and default credential for the whole binary.
+func TestMainSetTheProvidersVariables(t *testing.T) {
+	mock := streamkapmock.Start(t)
+	if os.Getenv("STREAMKAP_HOST") != mock.URL || os.Getenv("STREAMKAP_CLIENT_ID") != streamkapmock.DefaultClientID ||
+		os.Getenv("STREAMKAP_SECRET") != streamkapmock.DefaultSecret {
+		t.Fatalf("STREAMKAP_HOST=%q, want %q", os.Getenv("STREAMKAP_HOST"), mock.URL)
+	}
+}
+
 func TestLaunchWithoutAMockSaysHowToGetOneInOneLine(t *testing.T) {
 	t.Setenv(streamkapmock.EnvURL, "")
 	t.Setenv("PATH", t.TempDir())

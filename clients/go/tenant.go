@@ -72,10 +72,7 @@ func (m *Mock) CreateTenant(name string) (*Tenant, error) {
 
 // Tenants lists the fixture tenants and the ones created at run time.
 func (m *Mock) Tenants() ([]TenantInfo, error) {
-	var list struct {
-		Result []TenantInfo `json:"result"`
-	}
-	return list.Result, m.control("GET", "/tenants", nil, &list)
+	return listed[TenantInfo](m, "/tenants")
 }
 
 // DeleteTenant drops a tenant created at run time with everything it owns.
