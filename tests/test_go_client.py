@@ -51,7 +51,7 @@ def skipped(output: str) -> set[str]:
 
 
 EVERY_RUN = {"TestAccStyleParallelTenants", *(f"TestAccStyleParallelTenants/run{n}" for n in range(8)),
-             "TestTenantsAreListedAndDeletedWithTheirTest",
+             "TestTenantsAreListedAndDeletedWithTheirTest", "TestMainSetTheProvidersVariables",
              "TestSeedsFaultsJournalCassetteStatusSnapshotsAndTenantReset",
              "Example", "ExampleMock_AddPreset", "ExampleMock_AdvanceClock", "ExampleMock_ShippedSeeds"}
 OWN_MOCK = {"TestStartRunsItsOwnMockWithASeedByNameAndStopsIt", "TestStartWithAnAdminTokenSendsIt"}
