@@ -54,7 +54,8 @@ EVERY_RUN = {"TestAccStyleParallelTenants", *(f"TestAccStyleParallelTenants/run{
              "TestTenantsAreListedAndDeletedWithTheirTest", "TestMainSetTheProvidersVariables",
              "TestSeedsFaultsJournalCassetteStatusSnapshotsAndTenantReset",
              "Example", "ExampleMock_AddPreset", "ExampleMock_AdvanceClock", "ExampleMock_ShippedSeeds"}
-OWN_MOCK = {"TestStartRunsItsOwnMockWithASeedByNameAndStopsIt", "TestStartWithAnAdminTokenSendsIt"}
+OWN_MOCK = {"TestStartRunsItsOwnMockWithASeedByNameAndStopsIt", "TestStartWithAnAdminTokenSendsIt",
+            "TestWithIDSeedTheSameRunGivesTheSameCassette"}
 
 
 def test_the_module_is_formatted_vetted_and_needs_nothing_but_the_standard_library(go_env):

@@ -78,6 +78,33 @@ func TestStartRunsItsOwnMockWithASeedByNameAndStopsIt(t *testing.T) {
 	}
 }
 
+// With an id seed, the same requests give the same cassette, byte for byte (a full reset starts the run again).
+func TestWithIDSeedTheSameRunGivesTheSameCassette(t *testing.T) {
+	if _, err := exec.LookPath("streamkap-mock"); err != nil {
+		t.Skip("streamkap-mock is not on PATH: this test starts one of its own")
+	}
+	t.Setenv(streamkapmock.EnvURL, "")
+	mock := streamkapmock.Start(t, streamkapmock.WithIDSeed(7))
+	run := func() []byte {
+		tenant, err := mock.CreateTenant("")
+		must(t, err)
+		must(t, tenant.Client().Do("POST", "/tags", map[string]any{"name": "t", "type": []string{"sources"}}, nil))
+		cassette, err := mock.Cassette(streamkapmock.Filter{})
+		must(t, err)
+		return cassette
+	}
+	first := run()
+	must(t, mock.Reset())
+	if second := run(); string(first) != string(second) {
+		t.Fatalf("the cassettes differ:\n%s\n---\n%s", first, second)
+	}
+	clock, err := mock.Clock()
+	must(t, err)
+	if !strings.HasPrefix(clock.Now, "2026-01-01T00:00:00.") {
+		t.Fatalf("the run's clock is at %s, not at its fixed start", clock.Now)
+	}
+}
+
 func TestStartWithAnAdminTokenSendsIt(t *testing.T) {
 	if _, err := exec.LookPath("streamkap-mock"); err != nil {
 		t.Skip("streamkap-mock is not on PATH: this test starts one of its own")
