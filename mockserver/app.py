@@ -99,6 +99,8 @@ class Backend:
         with _fixture_file(settings.fixtures / "tags.json") as path:
             backend.tags.seed_system_tags(path)
         directory.extra_lookups.append(backend.credentials.lookup)
+        directory.extra_tenants.append(backend.runtime_tenants.lookup)
+        directory.extra_lookups.append(backend.runtime_tenants.credential)
         return backend
 
 

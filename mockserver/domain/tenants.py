@@ -23,6 +23,7 @@ from mockserver.domain.records import Clock, Record, iso_now
 from mockserver.domain.secrets import hash_secret
 from mockserver.domain.tenancy import Credential, Directory, Tenant
 from mockserver.errors import Conflict, NotFound
+from mockserver.store import Repository
 
 TABLE = "tenants"
 # (client id suffix, role key, description) of the credentials every runtime tenant comes with.
@@ -38,12 +39,10 @@ class NewTenant:
 
 
 class TenantService:
-    def __init__(self, repo, directory: Directory, clock: Clock) -> None:
+    def __init__(self, repo: Repository, directory: Directory, clock: Clock) -> None:
         self.repo = repo
         self.directory = directory
         self.clock = clock
-        directory.extra_tenants.append(self.lookup)
-        directory.extra_lookups.append(self.credential)
 
     def create(self, name: str | None = None) -> NewTenant:
         token = ids.token_hex(6)
