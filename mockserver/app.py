@@ -6,7 +6,6 @@ import contextlib
 import functools
 import json
 import time
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Iterator
@@ -19,6 +18,7 @@ from mockserver.control import routes as control_routes
 from mockserver.control.clock import VirtualClock
 from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
 from mockserver.control.plane import ControlPlane
+from mockserver.domain import ids
 from mockserver.domain.connectors import ConnectorService
 from mockserver.domain.credentials import CredentialService
 from mockserver.domain.kafka_users import KafkaUserService
@@ -29,6 +29,7 @@ from mockserver.domain.secrets import SEALED, SecretBox, box_for
 from mockserver.domain.stored import check_records
 from mockserver.domain.tags import TagService
 from mockserver.domain.tenancy import Directory, TokenService
+from mockserver.domain.tenants import TenantService
 from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
 from mockserver.errors import StartupError
@@ -61,6 +62,7 @@ class Backend:
     transforms: TransformService
     pipelines: PipelineService
     topic_service: TopicService
+    runtime_tenants: TenantService
 
     @classmethod
     def build(cls, settings: Settings, clock: Callable[[], float] = time.time) -> "Backend":
@@ -77,6 +79,8 @@ class Backend:
         with _fixture_file(settings.fixtures / "tags.json") as path:
             backend.tags.seed_system_tags(path)
         directory.extra_lookups.append(backend.credentials.lookup)
+        directory.extra_tenants.append(backend.runtime_tenants.lookup)
+        directory.extra_lookups.append(backend.runtime_tenants.credential)
         return backend
 
     def on(self, repo: Repository, clock: Callable[[], float] | None = None) -> "Backend":
@@ -110,6 +114,7 @@ class Backend:
                                         implementation_defaults=_implementation_defaults(settings.fixtures)),
             pipelines=PipelineService(repo, clock, timing),
             topic_service=TopicService(repo, topics, plugins, clock),
+            runtime_tenants=TenantService(repo, directory, clock),
         )
 
 
@@ -134,7 +139,7 @@ def _implementation_defaults(fixtures: Path) -> dict[str, dict]:
         return {code: dict(fields) for code, fields in data.items() if not code.startswith("_")}
 
 
-# uuid4 hex with its ten digits spelt as letters: 128 random bits and never a digit.
+# Random hex with its ten digits spelt as letters: 128 random bits and never a digit.
 _NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")
 
 
@@ -145,7 +150,7 @@ def new_request_id() -> str:
     429, 502, 503 or 504, and that text includes X-Request-Id: random hex ids
     made 2-3 % of ordinary 4xx answers look retryable (a 10 s back-off each).
     """
-    return uuid.uuid4().hex.translate(_NO_DIGITS)
+    return ids.token_hex(16).translate(_NO_DIGITS)
 
 
 class RequestIdMiddleware:
@@ -169,11 +174,27 @@ class RequestIdMiddleware:
         await self.app(scope, receive, send_with_id)
 
 
+class ReproducibleRun:
+    """With --id-seed: each request moves the run's clock one tick and draws its random values from the run."""
+
+    def __init__(self, app: ASGIApp, run: ids.Source) -> None:
+        self.app = app
+        self.run = run
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            self.run.tick()
+        with ids.reproducible(self.run):
+            await self.app(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Starlette:
     settings = settings or Settings()
-    clock = VirtualClock(clock)  # the control plane moves it; the backend only reads it
-    backend = Backend.build(settings, clock)
-    control = ControlPlane(backend, clock)
+    run = ids.Source(settings.id_seed) if settings.id_seed is not None else None
+    clock = VirtualClock(run.now if run else clock)  # the control plane moves it; the backend only reads it
+    with ids.reproducible(run):  # the start-up seed's values too
+        backend = Backend.build(settings, clock)
+        control = ControlPlane(backend, clock, run)
     routes = [
         *([control_routes.mount(control)] if settings.admin else []),
         *docs.routes,
@@ -200,5 +221,7 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     app.add_middleware(RequestIdMiddleware)
     if settings.admin:
         app.add_middleware(JournalMiddleware, control=control)  # outside the request id: it records the final one
+    if run is not None:
+        app.add_middleware(ReproducibleRun, run=run)  # outside the journal: it records the run's time
     app.add_middleware(AccessLogMiddleware)  # outermost: it sees the request id and every answer
     return app

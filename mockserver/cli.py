@@ -14,7 +14,23 @@ from click.core import ParameterSource
 
 from mockserver import __version__
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, TIMING_PROFILES, Settings
+from mockserver.settings import (DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, TIMING_PROFILES, Settings,
+                                 seed_path, shipped_seeds)
+
+
+class SeedParam(click.Path):
+    """``--seed``: a shipped seed's name, or the path of a seed file that exists."""
+
+    name = "name|file"
+
+    def __init__(self) -> None:
+        super().__init__(exists=True, dir_okay=False, path_type=Path)
+
+    def convert(self, value, param, ctx):
+        try:
+            return super().convert(seed_path(value), param, ctx)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -53,8 +69,11 @@ def main() -> None:
 @click.option("--no-admin", envvar="STREAMKAP_MOCK_NO_ADMIN", show_envvar=True, is_flag=True,
               help="Serve no /__mock control plane.")
 @click.option("--seed", envvar="STREAMKAP_MOCK_SEED", show_envvar=True, default=None, show_default=False,
-              type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="JSON file of entities with fixed ids to load at start-up and on every reset.")
+              type=SeedParam(), help="Entities with fixed ids to load at start-up and on every reset: a shipped "
+              "seed's name (streamkap-mock seeds lists them) or a JSON file.")
+@click.option("--id-seed", envvar="STREAMKAP_MOCK_ID_SEED", show_envvar=True, default=None, show_default="off",
+              type=click.IntRange(min=0), help="Reproducible runs: ids, secrets, request ids and timestamps follow this "
+              "seed and the request sequence (the clock starts at 2026-01-01T00:00:00Z, one ms per request).")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
@@ -70,7 +89,7 @@ def main() -> None:
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
           delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
           no_admin: bool, seed: Path | None, log_level: str, log_format: str, deploy_delay: float | None,
-          timing: str) -> None:
+          timing: str, id_seed: int | None = None) -> None:
     """Serve the mock API.
 
     Prints the address, the /docs URL and the credentials to export once the
@@ -87,7 +106,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     delays = _timing(timing, status_delay=status_delay, delete_delay=delete_delay, deploy_delay=deploy_delay)
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
-                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed, **delays)
+                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed,
+                        id_seed=id_seed, **delays)
     sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)
@@ -183,6 +203,17 @@ def plugins_check(fixtures: Path) -> None:
     if problems:
         raise SystemExit(1)
     click.echo("all plugin files are valid")
+
+
+@main.command()
+def seeds() -> None:
+    """List the shipped seeds: give a name to --seed (or STREAMKAP_MOCK_SEED) to load one."""
+    import json
+
+    for name, path in shipped_seeds().items():
+        document = json.loads(path.read_text(encoding="utf-8"))
+        counts = ", ".join(f"{len(v)} {k}" for k, v in document.items() if isinstance(v, list) and v)
+        click.echo(f"{name}\t{counts}\t{path}")
 
 
 @main.command()

@@ -64,7 +64,33 @@ class Settings:
     cors: tuple[str, ...] = ()
     # Seconds a deployed transform job stays DEPLOYING; None: the status delay.
     deploy_delay: float | None = None
+    # Ids, secrets, request ids and the clock follow this seed and the request sequence (reproducible runs).
+    id_seed: int | None = None
 
     @property
     def in_memory(self) -> bool:
         return self.db == MEMORY
+
+
+SEEDS = DEFAULT_FIXTURES / "seeds"
+
+
+def shipped_seeds() -> dict[str, Path]:
+    """The seeds that ship with the package, by name (the file name without ``.json``)."""
+    return {path.stem: path for path in sorted(SEEDS.glob("*.json"))}
+
+
+def seed_path(value: str | Path) -> Path:
+    """A seed given by name (``provider-acceptance``: one of ``shipped_seeds()``) or by path.
+
+    A value with no path separator and no ``.json`` suffix is a name, so a shipped seed
+    loads from a wheel or an image as well as from a checkout.
+    """
+    text = str(value)
+    if "/" in text or "\\" in text or text.endswith(".json") or not text:
+        return Path(value)
+    seeds = shipped_seeds()
+    if text not in seeds:
+        raise ValueError(f"no shipped seed named '{text}' (shipped: {', '.join(seeds) or 'none'}); "
+                         "give a seed file's path to load your own")
+    return seeds[text]

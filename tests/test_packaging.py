@@ -63,7 +63,9 @@ def test_an_installed_wheel_serves_with_the_fixtures_and_contract_it_carries(tmp
     openapi = subprocess.run([sys.executable, "-m", "mockserver", "openapi"], cwd=run, env=env,
                              capture_output=True, text=True, check=True)
     assert openapi.stdout == (ROOT / "contracts" / "openapi.json").read_text()
-    server = subprocess.Popen([sys.executable, "-m", "mockserver", "serve", "--port", "0"], cwd=run, env=env,
+    # A shipped seed by name: the installed copy finds it inside the package.
+    server = subprocess.Popen([sys.executable, "-m", "mockserver", "serve", "--port", "0",
+                               "--seed", "provider-acceptance"], cwd=run, env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         banner = server.stdout.readline()
@@ -72,6 +74,9 @@ def test_an_installed_wheel_serves_with_the_fixtures_and_contract_it_carries(tmp
         login = httpx.post(f"{match.group(1)}/auth/access-token", json={"client_id": "mock-client",
                                                                         "secret": "mock-secret"})
         assert login.status_code == 200, login.text
+        seeded = httpx.get(f"{match.group(1)}/sources/67adbcc172417ef6338e01a1",
+                           headers={"Authorization": f"Bearer {login.json()['accessToken']}"})
+        assert seeded.json()["total"] == 1, seeded.text
         assert httpx.get(f"{match.group(1)}/docs").status_code == 200
         assert json.loads(httpx.get(f"{match.group(1)}/openapi.json").text)["servers"]
     finally:

@@ -220,6 +220,7 @@ def test_a_database_holding_every_kind_of_record_the_mock_writes_passes_the_chec
     assert api.post("/kafka-access/kafka-users", json={"username": "u", "password": "S3cret-pass!"}).status_code == 200
     roles = api.get("/auth/roles").json()
     assert api.post("/auth/client-credentials", json={"role_ids": [roles[0]["id"]]}).status_code == 200
+    assert api.client.post("/__mock/tenants").status_code == 201
     api.delete(f"/sources/{make_source(api, name='gone')['id']}")
     from mockserver.domain.stored import MODELS
     assert all(api.backend.repo.find(table, lambda r: True) for table in MODELS)

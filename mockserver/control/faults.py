@@ -11,10 +11,10 @@ from __future__ import annotations
 import random
 import re
 import threading
-import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.domain import ids
 from mockserver.errors import BadRequest, NotFound
 
 # The substrings the provider's IsRetryableError looks for (retry.go, branch develop).
@@ -135,7 +135,8 @@ class Rule:
 
     def __post_init__(self) -> None:
         self._path = path_pattern(self.path, self.path_regex)
-        self._random = random.Random(self.seed)
+        # Unseeded, the draws still follow --id-seed when the server has one.
+        self._random = random.Random(self.seed if self.seed is not None else ids.token_hex(8))
 
     @property
     def exhausted(self) -> bool:
@@ -191,7 +192,7 @@ class FaultBook:
         answer = {"status": None, "detail": None, "headers": {}, "delay": 0.0, "drop": False, **base, **given}
         if answer["status"] is None and not answer["drop"] and not answer["delay"]:
             raise BadRequest("A fault needs a respond.status, a respond.delay, respond.drop or a preset")
-        rule = Rule(id=uuid.uuid4().hex[:12], preset=preset, times=times, after=after,
+        rule = Rule(id=ids.token_hex(6), preset=preset, times=times, after=after,
                     probability=probability, seed=seed, **match, **answer)
         with self._lock:
             self._rules[rule.id] = rule

@@ -164,7 +164,8 @@ class JournalMiddleware:
             tenant_id=tenant_id,
             client_id=client_id,
             status=response["status"] if response["complete"] else None,
-            duration_ms=round((time.perf_counter() - started) * 1000, 3),
+            # A reproducible run (--id-seed) records no wall-clock duration: the cassette must not vary.
+            duration_ms=0.0 if self.control.run else round((time.perf_counter() - started) * 1000, 3),
             request_headers=_masked_headers(request_headers),
             request_raw=body,
             request_type=request_headers.get("content-type", ""),

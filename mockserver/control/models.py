@@ -93,6 +93,10 @@ class SeedResult(Model):
     created: dict[str, int] = Field(description="Entities created, per section")
 
 
+class ShippedSeedList(Model):
+    result: list[str] = Field(description="Names of the seeds shipped with the package")
+
+
 # ---- faults -------------------------------------------------------------------
 
 class FaultMatch(Strict):
@@ -245,3 +249,32 @@ class Coverage(Model):
     operations: list[OperationCoverage] = Field(
         description="Every operation of the contract: the never-called first, then the called; each group by path")
     connectors: list[ConnectorCoverage] = Field(description="Per connector type written, sorted by type")
+
+
+# ---- tenants --------------------------------------------------------------------
+
+class TenantCreate(Strict):
+    name: str | None = Field(default=None, min_length=1, max_length=200,
+                             description="Display name (default: the new tenant's id)")
+
+
+class TenantCredential(Model):
+    client_id: str
+    roles: list[str] = Field(description="Role keys: admin, read_only")
+    description: str
+    secret: str | None = Field(default=None, description="Only in the answer that created the tenant")
+
+
+class TenantInfo(Model):
+    tenant_id: str
+    name: str
+    sub_id: str
+    service_id: str = Field(description="The service its credentials work in")
+    service_ids: list[str]
+    fixture: bool = Field(description="Defined by fixtures/tenants.json (cannot be deleted)")
+    credentials: list[TenantCredential] = Field(description="The credentials it comes with")
+
+
+class TenantList(Model):
+    total: int
+    result: list[TenantInfo]

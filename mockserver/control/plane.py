@@ -10,7 +10,8 @@ import time
 from typing import Any
 
 from mockserver import __version__
-from mockserver.domain import credentials, kafka_users, topics, transforms
+from mockserver.domain import credentials, ids, kafka_users, topics, transforms
+from mockserver.domain import tenants as runtime_tenants
 from mockserver.domain import status as lifecycle
 from mockserver.domain.references import PIPELINES, TAGS
 from mockserver.domain.records import iso_now, is_live
@@ -22,6 +23,7 @@ from mockserver.control.snapshots import DamagedSnapshot, SnapshotStore
 from mockserver.domain.stored import state_problem
 from mockserver.errors import (ApiError, BadRequest, Conflict, NotFound, StartupError, StorageFailed,
                                Unprocessable)
+from mockserver.settings import shipped_seeds
 
 CONNECTOR_TABLES = ("sources", "destinations")
 # Every table the domain writes, as health reports them.
@@ -29,8 +31,9 @@ TABLES = (*CONNECTOR_TABLES, transforms.TABLE, PIPELINES, topics.TABLE, TAGS, ka
 
 
 class ControlPlane:
-    def __init__(self, backend: Any, clock: VirtualClock) -> None:
+    def __init__(self, backend: Any, clock: VirtualClock, run: ids.Source | None = None) -> None:
         self.backend = backend
+        self.run = run  # with --id-seed: a full reset starts the run again
         self.settings = backend.settings
         self.clock = clock
         self._started = time.monotonic()
@@ -76,12 +79,14 @@ class ControlPlane:
         a reset the disk refuses changes nothing.
         """
         directory = self.backend.directory
-        if tenant is not None and tenant not in directory.tenants:
-            raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(directory.tenants)}")
+        if tenant is not None and directory.tenant(tenant) is None:
+            raise BadRequest(f"Unknown tenant '{tenant}': expected one of {', '.join(self._tenant_ids())}")
         repo = self.backend.repo
         kept = {} if tenant is None else {table: [r for r in records if r.get("tenant_id") != tenant]
                                           for table, records in repo.export_state().items()}
         draft = repo.draft(kept)
+        if tenant is None and self.run is not None:
+            self.run.restart()  # before the seed: it draws the same values as at start-up
         # A full reset rewinds the clock: its seed is made at real time.
         staged = self.backend.on(draft, self.clock if tenant is not None else self.clock.real)
         staged.tags.seed_system_tags(self.settings.fixtures / "tags.json")
@@ -101,6 +106,42 @@ class ControlPlane:
                 if tenant is None or credential.tenant_id == tenant:
                     self.backend.tokens.revoke_client(credential.client_id)
 
+    # ---- tenants created at run time -----------------------------------------
+
+    def create_tenant(self, name: str | None = None) -> dict:
+        """A new tenant with one service, an admin and a read-only credential (their secrets shown only here)."""
+        created = self.backend.runtime_tenants.create(name)
+        described = self._describe_tenant(created.record["id"])
+        for credential in described["credentials"]:
+            credential["secret"] = created.secrets[credential["client_id"]]
+        return described
+
+    def delete_tenant(self, tenant_id: str) -> dict:
+        """Drop a runtime tenant with everything it owns; its credentials stop working at once."""
+        self.backend.runtime_tenants.deletable(tenant_id)
+        described = self._describe_tenant(tenant_id)
+        repo = self.backend.repo
+        repo.replace_state({table: [r for r in records if r.get("tenant_id") != tenant_id
+                                    and not (table == runtime_tenants.TABLE and r["id"] == tenant_id)]
+                            for table, records in repo.export_state().items()})
+        for credential in described["credentials"]:
+            self.backend.tokens.revoke_client(credential["client_id"])
+        return described
+
+    def list_tenants(self) -> list[dict]:
+        return [self._describe_tenant(tenant_id) for tenant_id in self._tenant_ids()]
+
+    def _tenant_ids(self) -> list[str]:
+        return [*self.backend.directory.tenants, *(r["id"] for r in self.backend.runtime_tenants.runtime())]
+
+    def _describe_tenant(self, tenant_id: str) -> dict:
+        directory = self.backend.directory
+        tenant = directory.tenant(tenant_id)
+        return {"tenant_id": tenant.id, "name": tenant.name, "sub_id": tenant.sub_id,
+                "service_id": tenant.service_ids[0], "service_ids": list(tenant.service_ids), "fixture": tenant.id in directory.tenants,
+                "credentials": [{"client_id": c.client_id, "roles": list(c.roles), "description": c.description}
+                                for c in directory.builtin_credentials(tenant.id)]}
+
     # ---- seed ----------------------------------------------------------------
 
     async def add_seed(self, data: Any) -> dict[str, int]:
@@ -116,6 +157,16 @@ class ControlPlane:
         created = await Seeder(self.backend.on(draft)).apply(seed, skip_existing=skip_existing)
         self.backend.repo.merge_state(draft.wrote())
         return created
+
+    async def add_shipped_seed(self, name: str) -> dict[str, int]:
+        """Create the entities of a shipped seed (``streamkap-mock seeds``), by name."""
+        path = shipped_seeds().get(name)
+        if path is None:
+            raise NotFound(f"No shipped seed named '{name}' (shipped: {', '.join(shipped_seeds()) or 'none'})")
+        try:
+            return await self._add(Seed.load(path))
+        except SeedError as exc:
+            raise _refusal(exc) from None
 
     # ---- snapshots -----------------------------------------------------------
 

@@ -29,6 +29,7 @@ from mockserver.http.errors import HANDLERS
 from mockserver.http.openapi import build_document, operations_of
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import Param, operation
+from mockserver.settings import shipped_seeds
 
 PREFIX = "/__mock"
 TAG = "control"
@@ -83,6 +84,16 @@ async def add_seed(request: Request):
     body = await parse_body(request, models.SeedRequest)
     created = await control.add_seed(body.model_dump(exclude_unset=True))
     return respond(models.SeedResult, {"created": created}, status=201)
+
+
+async def add_shipped_seed(request: Request):
+    created = await guard(request).add_shipped_seed(request.path_params["name"])
+    return respond(models.SeedResult, {"created": created}, status=201)
+
+
+async def list_shipped_seeds(request: Request):
+    guard(request)
+    return respond(models.ShippedSeedList, {"result": list(shipped_seeds())})
 
 
 async def save_snapshot(request: Request):
@@ -198,6 +209,21 @@ async def get_coverage(request: Request):
     return respond(models.Coverage, coverage(_catalogue(), guard(request).journal.select()))
 
 
+async def create_tenant(request: Request):
+    control = guard(request)
+    body = await optional_body(request, models.TenantCreate)
+    return respond(models.TenantInfo, control.create_tenant(body.name), status=201)
+
+
+async def list_tenants(request: Request):
+    tenants = guard(request).list_tenants()
+    return respond(models.TenantList, {"total": len(tenants), "result": tenants})
+
+
+async def delete_tenant(request: Request):
+    return respond(models.TenantInfo, guard(request).delete_tenant(request.path_params["id"]))
+
+
 async def openapi_json(request: Request):
     return JSONResponse(document())
 
@@ -211,6 +237,11 @@ routes = [
     operation("POST", "/seed", add_seed, operation_id="mock_seed", guard=guard, tag=TAG, body=models.SeedRequest,
               response=models.SeedResult, status=201, errors=(400, 409),
               summary="Create entities with fixed ids, by the API's rules (all or none)"),
+    operation("GET", "/seeds", list_shipped_seeds, operation_id="mock_list_shipped_seeds", guard=guard, tag=TAG,
+              response=models.ShippedSeedList, summary="The seeds shipped with the package, by name"),
+    operation("POST", "/seeds/{name}", add_shipped_seed, operation_id="mock_seed_shipped", guard=guard, tag=TAG,
+              response=models.SeedResult, status=201, errors=(400, 404, 409),
+              summary="Create the entities of a shipped seed (e.g. provider-acceptance) now"),
     operation("POST", "/snapshots/{name}", save_snapshot, operation_id="mock_save_snapshot", guard=guard, tag=TAG,
               response=models.Snapshot, status=201, errors=(422,), path_params=NAME,
               summary="Save the whole state under a name (replacing one of that name)"),
@@ -257,6 +288,17 @@ routes = [
               response=models.Coverage,
               summary="Per operation of the contract: calls and statuses; per connector type: creates, updates, "
                       "deletes (from the request journal)"),
+
+
+    operation("POST", "/tenants", create_tenant, operation_id="mock_create_tenant", guard=guard, tag=TAG,
+              body=models.TenantCreate, response=models.TenantInfo, status=201,
+              summary="Create an isolated tenant (one service, an admin and a read-only credential); "
+                      "the answer is the only one with the secrets"),
+    operation("GET", "/tenants", list_tenants, operation_id="mock_list_tenants", guard=guard, tag=TAG,
+              response=models.TenantList, summary="The fixture tenants and the ones created at run time"),
+    operation("DELETE", "/tenants/{id}", delete_tenant, operation_id="mock_delete_tenant", guard=guard, tag=TAG,
+              response=models.TenantInfo, errors=(404, 409),
+              summary="Drop a tenant created at run time with everything it owns (fixture tenants: 409)"),
 ]
 
 
@@ -272,6 +314,7 @@ def document() -> dict:
     doc["paths"] = {PREFIX + path: spec for path, spec in doc["paths"].items()}
     doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": CASSETTE_SCHEMA}
     doc["paths"][PREFIX + "/reset"]["post"]["requestBody"]["required"] = False  # no body: reset everything
+    doc["paths"][PREFIX + "/tenants"]["post"]["requestBody"]["required"] = False  # no body: a generated name
     return doc
 
 

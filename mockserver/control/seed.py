@@ -197,7 +197,7 @@ class Seeder:
         return own if isinstance(own, str) else seed.document.tenant_id or next(iter(self.backend.directory.tenants))
 
     def _principal(self, tenant_id: str, service_id: str | None) -> Principal:
-        tenant = self.backend.directory.tenants.get(tenant_id)
+        tenant = self.backend.directory.tenant(tenant_id)
         if tenant is None:
             raise SeedError(f"unknown tenant '{tenant_id}'")
         service_id = service_id or tenant.service_ids[0]

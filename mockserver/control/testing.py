@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
 
 import httpx
 
-from mockserver.settings import MEMORY, Settings
+from mockserver.settings import MEMORY, Settings, seed_path
 
 START_TIMEOUT = 30.0
 
@@ -78,6 +79,21 @@ class Clock:
         return _json(self._control.get("/clock"))["epoch_seconds"]
 
 
+@dataclass
+class Tenant:
+    """A tenant of its own (``MockServer.new_tenant``): its ids, credentials and a client for each."""
+
+    id: str
+    service_id: str
+    name: str
+    client_id: str
+    secret: str
+    readonly_client_id: str
+    readonly_secret: str
+    client: httpx.Client = field(repr=False)
+    readonly_client: httpx.Client = field(repr=False)
+
+
 def _json(response: httpx.Response) -> Any:
     if response.is_error:
         raise AssertionError(f"{response.request.method} {response.request.url} -> {response.status_code}: "
@@ -90,18 +106,19 @@ class MockServer:
 
     Use it as a context manager (``with MockServer() as mock: ...``) or call
     ``start()`` and ``stop()``. Keyword arguments are ``Settings`` fields
-    (``status_delay=2``, ``seed=Path(...)``, ``admin_token="..."``); the store
+    (``status_delay=2``, ``seed="provider-acceptance"`` or a path, ``admin_token="..."``); the store
     is in memory unless ``db`` says otherwise.
     """
 
     def __init__(self, *, log_level: str = "warning", **settings: Any) -> None:
         if isinstance(settings.get("seed"), str):
-            settings["seed"] = Path(settings["seed"])
+            settings["seed"] = seed_path(settings["seed"])
         self.settings = Settings(**{"db": MEMORY, "port": 0, **settings})
         self._log_level = log_level
         self._server: Any = None
         self._thread: threading.Thread | None = None
         self._clients: list[httpx.Client] = []
+        self._tenants: list[str] = []
         self.base_url = ""
 
     # ---- life -----------------------------------------------------------------
@@ -211,6 +228,25 @@ class MockServer:
     def set_status(self, entity_id: str, status: str, **extra: Any) -> dict:
         """Force a source's or destination's status (``trace=``, ``then=``, ``after=`` as the API takes)."""
         return _json(self.control.put(f"/connectors/{entity_id}/status", json={"status": status, **extra}))
+
+    def new_tenant(self, name: str | None = None) -> Tenant:
+        """A fresh tenant nobody else sees, with an admin and a read-only client; ``drop_tenants()`` removes it."""
+        created = _json(self.control.post("/tenants", json={"name": name} if name else None))
+        admin, reader = (next(c for c in created["credentials"] if c["roles"] == [role])
+                         for role in ("admin", "read_only"))
+        self._tenants.append(created["tenant_id"])
+        return Tenant(id=created["tenant_id"], service_id=created["service_id"], name=created["name"],
+                      client_id=admin["client_id"], secret=admin["secret"],
+                      readonly_client_id=reader["client_id"], readonly_secret=reader["secret"],
+                      client=self.client_for(admin["client_id"], admin["secret"]),
+                      readonly_client=self.client_for(reader["client_id"], reader["secret"]))
+
+    def drop_tenants(self) -> None:
+        """Delete the tenants ``new_tenant`` made (those a full reset has not dropped already)."""
+        while self._tenants:
+            response = self.control.delete(f"/tenants/{self._tenants.pop()}")
+            if response.status_code != 404:
+                _json(response)
 
     def save_snapshot(self, name: str) -> dict:
         return _json(self.control.post(f"/snapshots/{name}"))

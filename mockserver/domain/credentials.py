@@ -7,10 +7,9 @@ created_at, created_from, deleted}``. The secret itself is never stored.
 
 from __future__ import annotations
 
-import secrets
-import uuid
 from dataclasses import dataclass
 
+from mockserver.domain import ids
 from mockserver.domain.records import Clock, Record, is_live, iso_now, mark_deleted
 from mockserver.domain.secrets import hash_secret
 from mockserver.domain.tenancy import (
@@ -59,8 +58,7 @@ class CredentialService:
 
     def list(self, who: Principal) -> list[dict]:
         """The fixture credentials and the live created ones of the caller's tenant."""
-        fixtures = [self._present_fixture(c) for c in self.directory.fixture_credentials()
-                    if c.tenant_id == who.tenant_id]
+        fixtures = [self._present_fixture(c) for c in self.directory.builtin_credentials(who.tenant_id)]
         created = self.repo.find(TABLE, lambda r: is_live(r) and r["tenant_id"] == who.tenant_id)
         return fixtures + [self.present(r) for r in created]
 
@@ -69,12 +67,12 @@ class CredentialService:
     def create(self, who: Principal, data: CredentialInput) -> dict:
         """The new credential, with its secret: the only time the secret is ever shown."""
         roles = self._resolve_roles(who, data.role_ids)
-        tenant = self.directory.tenants[who.tenant_id]
+        tenant = self.directory.tenant(who.tenant_id)
         service_id = data.service_id or who.service_id
         if service_id not in tenant.service_ids:
             raise BadRequest(f"Unknown service '{service_id}' for tenant '{tenant.id}'")
-        secret = secrets.token_urlsafe(32)
-        client_id = str(uuid.uuid4())
+        secret = ids.secret()
+        client_id = ids.new_uuid()
         record = self.repo.insert(TABLE, {
             "id": client_id,
             "client_id": client_id,
@@ -90,8 +88,7 @@ class CredentialService:
         return {**self.present(record), "secret": secret}
 
     def delete(self, who: Principal, client_id: str) -> dict:
-        fixture = next((c for c in self.directory.fixture_credentials() if c.client_id == client_id), None)
-        if fixture is not None and fixture.tenant_id == who.tenant_id:
+        if any(c.client_id == client_id for c in self.directory.builtin_credentials(who.tenant_id)):
             raise Forbidden(f"Client credential '{client_id}' is defined by the fixtures and cannot be deleted")
         record = self.repo.get(TABLE, client_id)
         if record is None or not is_live(record) or record["tenant_id"] != who.tenant_id:

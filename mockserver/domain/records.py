@@ -3,18 +3,16 @@
 from __future__ import annotations
 
 import contextlib
-import os
-import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable, Iterator
 
+from mockserver.domain import ids
 from mockserver.domain.tenancy import Principal
 from mockserver.store import Repository
 
 Record = dict[str, Any]
-_counter = int.from_bytes(os.urandom(3), "big")
 # Ids the next new_id() calls of this context hand out first (entities seeded with fixed ids).
 _preset_ids: ContextVar[list[str] | None] = ContextVar("preset_ids", default=None)
 
@@ -30,13 +28,11 @@ def preset_id(entity_id: str) -> Iterator[None]:
 
 
 def new_id() -> str:
-    """A 24-hex MongoDB-style ObjectId: 4 bytes of seconds, 5 random, a 3-byte counter."""
-    global _counter
+    """A 24-hex MongoDB-style ObjectId (see ``ids.object_id``), or the preset one."""
     preset = _preset_ids.get()
     if preset:
         return preset.pop()
-    _counter = (_counter + 1) % 0x1000000
-    return f"{int(time.time()):08x}{os.urandom(5).hex()}{_counter:06x}"
+    return ids.object_id()
 
 
 def iso_now(now: float) -> str:

@@ -121,6 +121,23 @@ class StoredCredential(_Owned):
     created_at: str
 
 
+class _BuiltinCredential(Model):
+    model_config = ConfigDict(extra="allow")
+
+    client_id: str
+    secret_hash: str
+    roles: list[str]
+    description: str
+
+
+class StoredTenant(_Stored):
+    name: str
+    sub_id: str
+    service_id: str
+    created_at: str
+    credentials: list[_BuiltinCredential]
+
+
 MODELS: dict[str, type[BaseModel]] = {
     "sources": StoredConnector,
     "destinations": StoredConnector,
@@ -130,6 +147,7 @@ MODELS: dict[str, type[BaseModel]] = {
     "tags": StoredTag,
     "kafka_users": StoredKafkaUser,
     "client_credentials": StoredCredential,
+    "tenants": StoredTenant,
 }
 
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import hmac
 import json
-import secrets
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from mockserver.domain import ids
 from mockserver.domain.secrets import verify_secret
 from mockserver.errors import Forbidden, Unauthorized
 
@@ -80,6 +80,8 @@ class Directory:
         self._credentials = {c.client_id: c for c in credentials}
         # Later sources of credentials (e.g. ones created through the API) plug in here.
         self.extra_lookups: list[Callable[[str], Credential | None]] = []
+        # Tenants created at run time (``POST /__mock/tenants``) plug in here: (tenant, its built-in credentials).
+        self.extra_tenants: list[Callable[[str], tuple[Tenant, list[Credential]] | None]] = []
 
     @classmethod
     def load(cls, path: Path) -> "Directory":
@@ -100,6 +102,23 @@ class Directory:
     def fixture_credentials(self) -> list[Credential]:
         return list(self._credentials.values())
 
+    def _runtime(self, tenant_id: str) -> tuple[Tenant, list[Credential]] | None:
+        return next((found for found in (lookup(tenant_id) for lookup in self.extra_tenants) if found), None)
+
+    def tenant(self, tenant_id: str) -> Tenant | None:
+        """A fixture tenant, or one created at run time."""
+        if tenant_id in self.tenants:
+            return self.tenants[tenant_id]
+        runtime = self._runtime(tenant_id)
+        return runtime[0] if runtime else None
+
+    def builtin_credentials(self, tenant_id: str) -> list[Credential]:
+        """The credentials a tenant comes with (not the ones created through the API)."""
+        if tenant_id in self.tenants:
+            return [c for c in self._credentials.values() if c.tenant_id == tenant_id]
+        runtime = self._runtime(tenant_id)
+        return runtime[1] if runtime else []
+
     def credential(self, client_id: str) -> Credential | None:
         if client_id in self._credentials:
             return self._credentials[client_id]
@@ -111,7 +130,9 @@ class Directory:
             role = self.roles.get(key)
             if role is not None:
                 permissions |= role.permissions
-        tenant = self.tenants[credential.tenant_id]
+        tenant = self.tenant(credential.tenant_id)
+        if tenant is None:  # its tenant was deleted
+            raise Unauthorized("Invalid or revoked token")
         return Principal(credential.client_id, tenant.id, credential.service_id, tenant.sub_id, frozenset(permissions))
 
     def act_as(self, principal: Principal, tenant_id: str | None, service_id: str | None) -> Principal:
@@ -120,7 +141,7 @@ class Directory:
             return principal
         if CROSS_TENANT not in principal.permissions:
             raise Forbidden("Admin headers are only allowed for admin credentials")
-        tenant = self.tenants.get(tenant_id or principal.tenant_id)
+        tenant = self.tenant(tenant_id or principal.tenant_id)
         if tenant is None:
             raise Forbidden(f"Unknown tenant '{tenant_id}'")
         service = service_id or (principal.service_id if tenant.id == principal.tenant_id else tenant.service_ids[0])
@@ -167,9 +188,9 @@ class TokenService:
         # Forget tokens nobody can use any more, so a long-lived server does not grow.
         self._tokens = {t: entry for t, entry in self._tokens.items() if entry[1] > now}
         expires_at = now + self._ttl
-        token = secrets.token_urlsafe(32)
+        token = ids.secret()
         self._tokens[token] = (client_id, expires_at)
-        return IssuedToken(token, secrets.token_urlsafe(32), expires_at, int(self._ttl))
+        return IssuedToken(token, ids.secret(), expires_at, int(self._ttl))
 
     def resolve(self, authorization: str | None) -> Principal:
         if not authorization:

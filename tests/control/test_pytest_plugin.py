@@ -110,3 +110,26 @@ def test_a_users_test_file_needs_nothing_but_the_fixture(pytester):
     """)
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_new_tenant_gives_a_tenant_of_its_own_with_an_admin_and_a_read_only_client(streamkap_mock):
+    first, second = streamkap_mock.new_tenant("one"), streamkap_mock.new_tenant()
+    created = first.client.post("/sources", json=SOURCE)
+    assert created.status_code == 200
+    assert second.client.post("/sources", json=SOURCE).status_code == 200  # the same name: no 409
+    assert [s["id"] for s in first.readonly_client.get("/sources").json()["result"]] == [created.json()["id"]]
+    assert first.readonly_client.post("/sources", json=SOURCE).status_code == 403
+    assert streamkap_mock.client.get("/sources").json()["total"] == 0
+    assert first.name == "one" and streamkap_mock.requests(tenant=first.id, method="POST")[0]["status"] == 200
+
+
+def test_drop_tenants_deletes_the_tenants_it_made(streamkap_mock):
+    tenant = streamkap_mock.new_tenant()
+    assert tenant.client.get("/sources").status_code == 200
+    streamkap_mock.drop_tenants()
+    listed = streamkap_mock.control.get("/tenants").json()["result"]
+    assert tenant.id not in [t["tenant_id"] for t in listed]
+    login = httpx.post(f"{streamkap_mock.base_url}/auth/access-token",
+                       json={"client_id": tenant.client_id, "secret": tenant.secret})
+    assert login.status_code == 401
+    streamkap_mock.drop_tenants()  # nothing left to drop

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from mockserver.domain import records
+from mockserver.domain import ids, records
 from mockserver.domain.records import Page
 from mockserver.domain.tenancy import Principal
 from mockserver.store import Repository
@@ -94,7 +94,7 @@ def test_a_deleted_record_without_a_grace_time_is_gone():
 
 
 def test_the_object_id_counter_counts_up_by_one_and_wraps_at_three_bytes(monkeypatch):
-    monkeypatch.setattr(records, "_counter", 0xFFFFFE)
+    monkeypatch.setattr(ids, "_counter", 0xFFFFFE)
     first, second = records.new_id(), records.new_id()
     assert (first[-6:], second[-6:]) == ("ffffff", "000000") and len(second) == 24
 
