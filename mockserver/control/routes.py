@@ -288,8 +288,6 @@ routes = [
               response=models.Coverage,
               summary="Per operation of the contract: calls and statuses; per connector type: creates, updates, "
                       "deletes (from the request journal)"),
-
-
     operation("POST", "/tenants", create_tenant, operation_id="mock_create_tenant", guard=guard, tag=TAG,
               body=models.TenantCreate, response=models.TenantInfo, status=201,
               summary="Create an isolated tenant (one service, an admin and a read-only credential); "
