@@ -19,7 +19,7 @@ FROM ${PYTHON_IMAGE}
 # Extras of the package to install, comma-separated: "contract" adds
 # `streamkap-mock contract-test` (schemathesis) to the image.
 ARG EXTRAS=""
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 
 LABEL org.opencontainers.image.title="streamkap-mock" \
       org.opencontainers.image.description="A local, stateful emulator of the Streamkap REST API" \

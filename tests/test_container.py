@@ -20,6 +20,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from mockserver import __version__
 from tests.conftest import PG_SOURCE_CONFIG
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -115,7 +116,7 @@ def _login(url: str) -> httpx.Client:
 
 
 def test_image_commands_match_the_checkout(engine):
-    assert engine("run", "--rm", TAG, "--version") == "streamkap-mock, version 0.1.0"
+    assert engine("run", "--rm", TAG, "--version") == "streamkap-mock, version " + __version__
     assert engine("run", "--rm", TAG, "plugins", "check") == "all plugin files are valid"
     assert engine("run", "--rm", TAG, "openapi") + "\n" == (ROOT / "contracts" / "openapi.json").read_text()
 
