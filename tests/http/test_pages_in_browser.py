@@ -1,8 +1,9 @@
 """The pages as a browser shows them: headless Chromium, driven through chromedriver.
 
-Needs Debian's ``chromium`` and ``chromedriver`` (``apt-get install chromium
-chromium-driver``); skipped, with the reason, where either is missing (as on
-CI's fresh machine). Selenium is given both paths, so it never downloads one.
+Needs ``chromium`` (or Google Chrome, as on GitHub's runners) and ``chromedriver``
+(Debian: ``apt-get install chromium chromium-driver``); skipped, with the reason,
+where either is missing, as on CI's fresh machine. Selenium is given both paths,
+so it never downloads one.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import pytest
 
 from mockserver.control.testing import MockServer
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 CHROMEDRIVER = shutil.which("chromedriver")
 pytestmark = pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                                 reason="needs chromium and chromedriver (apt-get install chromium chromium-driver)")
