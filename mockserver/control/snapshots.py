@@ -7,13 +7,12 @@ writing it to disk shows nothing a db file would not.
 from __future__ import annotations
 
 import json
-import os
 import re
-import tempfile
 import threading
 from pathlib import Path
 
 from mockserver.errors import NotFound, Unprocessable
+from mockserver.store import Disk
 
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _NAME = re.compile(NAME_PATTERN)
@@ -43,16 +42,8 @@ class SnapshotStore:
                 self._memory[name] = json.loads(json.dumps(snapshot))
                 return
             self._directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self._directory, prefix=name, suffix=".tmp")
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                    json.dump(snapshot, handle, separators=(",", ":"))
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.replace(tmp, self._path(name))
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            # Atomic, and with the umask's mode like the db's own files (a temporary file would be 0600).
+            Disk().replace_file(self._path(name), [json.dumps(snapshot, separators=(",", ":")).encode()])
 
     def load(self, name: str) -> dict:
         check_name(name)

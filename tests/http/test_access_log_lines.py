@@ -1,4 +1,4 @@
-"""The access log names the authenticated caller on every answer, refusals included."""
+"""The access log: the caller named on every authenticated answer, and health probes kept below INFO."""
 
 from __future__ import annotations
 
@@ -35,3 +35,11 @@ def test_a_request_without_a_valid_token_is_logged_without_a_client(api, caplog)
     response = api.client.get("/tags", headers={"Authorization": "Bearer nope"})
     assert response.status_code == 401
     assert _logged(caplog, "GET", "/tags").client_id is None
+
+
+def test_a_health_probe_is_logged_below_info_unless_it_fails(api, caplog):
+    caplog.set_level(logging.DEBUG, logger=ACCESS)
+    assert api.client.get("/__mock/health").status_code == 200
+    assert api.client.get("/openapi.json").status_code == 200
+    assert [(r.exchange.path, r.levelno) for r in caplog.records if r.name == ACCESS] == [
+        ("/__mock/health", logging.DEBUG), ("/openapi.json", logging.INFO)]
