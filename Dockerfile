@@ -19,12 +19,13 @@ FROM ${PYTHON_IMAGE}
 # Extras of the package to install, comma-separated: "contract" adds
 # `streamkap-mock contract-test` (schemathesis) to the image.
 ARG EXTRAS=""
-ARG VERSION=0.1.0
+ARG VERSION=0.2.0
 
 LABEL org.opencontainers.image.title="streamkap-mock" \
       org.opencontainers.image.description="A local, stateful emulator of the Streamkap REST API" \
       org.opencontainers.image.version="${VERSION}" \
-      org.opencontainers.image.documentation="README.md, section Docker; docs/ci.md"
+      org.opencontainers.image.source="https://github.com/streamkap-com/streamkap-mock" \
+      org.opencontainers.image.documentation="https://github.com/streamkap-com/streamkap-mock/blob/main/docs/docker.md"
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
@@ -45,7 +46,9 @@ COPY --from=wheel /wheels /tmp/wheels
 RUN python -m pip install --no-cache-dir --no-deps /tmp/wheels/*.whl && rm -rf /tmp/wheels
 
 # A fixed non-root uid; /data belongs to group 0 and is group-writable, so the
-# image also runs under any uid a platform assigns (which always has gid 0).
+# image also runs under any uid a platform assigns (which always has gid 0). The
+# server runs with umask 002 (see ENTRYPOINT), so what it creates there is
+# group-writable too and a volume outlives a change of uid.
 RUN useradd --uid 10001 --gid 0 --home-dir /data --no-create-home --shell /usr/sbin/nologin streamkap \
     && mkdir -p /data && chown 10001:0 /data && chmod 0775 /data
 
@@ -59,9 +62,12 @@ WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 8080
 
-# Python, not curl: the slim image has no curl. The control plane's health endpoint.
-HEALTHCHECK --interval=10s --timeout=3s --start-period=10s --retries=3 \
+# Python, not curl: the slim image has no curl. The control plane's health endpoint,
+# every second while the container starts (healthy about a second after start-up),
+# every 10 s after that. Podman keeps a HEALTHCHECK only with `build --format docker`.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --start-interval=1s --retries=3 \
     CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/__mock/health' % os.environ.get('STREAMKAP_MOCK_PORT', '8080'), timeout=2)"]
 
-ENTRYPOINT ["streamkap-mock"]
+# A shell only to set the umask; exec hands PID 1 to the server, which stops cleanly on SIGTERM.
+ENTRYPOINT ["/bin/sh", "-c", "umask 002 && exec streamkap-mock \"$@\"", "streamkap-mock"]
 CMD ["serve"]

@@ -112,7 +112,8 @@ class Disk:
     """Every file operation the store makes; a test swaps in one that fails (disk full, I/O error)."""
 
     def open_append(self, path: Path) -> int:
-        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+        # 0o666 as open() uses: the umask decides (the image's 002 lets any uid of group 0 reuse a volume).
+        return os.open(path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o666)
 
     def write(self, fd: int, data: bytes) -> None:
         view = memoryview(data)
@@ -184,7 +185,7 @@ class _Lock:
 
     def __init__(self, db: Path) -> None:
         self.path = db.with_name(db.name + ".lock")
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)  # the umask decides, as in Disk
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

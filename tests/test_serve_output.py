@@ -12,6 +12,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
+from mockserver import __version__
 from mockserver.cli import main
 from mockserver.domain.tenancy import Directory
 from mockserver.settings import DEFAULT_FIXTURES
@@ -83,7 +84,7 @@ def test_json_log_lines(served):
 
 
 def test_version_and_help_name_every_variable():
-    assert CliRunner().invoke(main, ["--version"]).output.strip() == "streamkap-mock, version 0.1.0"
+    assert CliRunner().invoke(main, ["--version"]).output.strip() == "streamkap-mock, version " + __version__
     help_text = CliRunner().invoke(main, ["serve", "--help"], terminal_width=200).output
     options = re.findall(r"^  (--[a-z-]+)", help_text, re.M)
     assert {"--host", "--port", "--db", "--log-format", "--cors"} <= set(options)

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 
+from mockserver import __version__
 from mockserver.control import models
 from mockserver.control.coverage import Catalogue, coverage
 from mockserver.control.faults import PRESETS, path_pattern
@@ -25,6 +26,7 @@ from mockserver.control.plane import ControlPlane
 from mockserver.control.snapshots import NAME_PATTERN, check_name
 from mockserver.errors import Unauthorized, Unprocessable
 from mockserver.http.common import parse_body, query_choice, query_int, respond
+from mockserver.http.docs import swagger_page
 from mockserver.http.errors import HANDLERS
 from mockserver.http.openapi import build_document, operations_of
 from mockserver.http.routes import api_routes
@@ -228,6 +230,10 @@ async def openapi_json(request: Request):
     return JSONResponse(document())
 
 
+async def docs_page(request: Request):
+    return swagger_page("streamkap-mock control plane", PREFIX + "/openapi.json")
+
+
 routes = [
     operation("GET", "/health", health, operation_id="mock_health", tag=TAG, auth=False,
               summary="Liveness and a summary of the state (no token needed)", response=models.Health),
@@ -305,9 +311,10 @@ def document() -> dict:
     doc = build_document(operations_of(routes), examples_dir=None)
     doc["info"] = {
         "title": "streamkap-mock control plane",
-        "version": "0.1.0",
-        "description": "Test controls of streamkap-mock under /__mock (not part of the Streamkap API); "
-                       "regenerate with `streamkap-mock openapi --control > contracts/control-openapi.json`.",
+        "version": __version__,
+        "description": "Test controls of streamkap-mock under /__mock, not part of the Streamkap API: reset, "
+                       "seed, snapshots, faults, the request journal and the virtual clock. Open unless the "
+                       "server was started with --admin-token; then Authorize with that token.",
     }
     doc["paths"] = {PREFIX + path: spec for path, spec in doc["paths"].items()}
     doc["paths"][PREFIX + "/requests"]["get"]["responses"]["200"]["content"][YAML] = {"schema": CASSETTE_SCHEMA}
@@ -317,7 +324,8 @@ def document() -> dict:
 
 
 def mount(control: ControlPlane) -> Mount:
-    app = Starlette(routes=[*routes, Route("/openapi.json", openapi_json, methods=["GET"])],
+    app = Starlette(routes=[*routes, Route("/openapi.json", openapi_json, methods=["GET"]),
+                            Route("/docs", docs_page, methods=["GET"])],
                     exception_handlers=HANDLERS)
     app.state.plane = control
     return Mount(PREFIX, app=app)

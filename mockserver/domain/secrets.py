@@ -11,6 +11,7 @@ import hmac
 import json
 import os
 import re
+import stat
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -114,13 +115,19 @@ def box_for(db_path: str | None, key: str | None, sealed: str | None = None) -> 
 
 
 def load_or_create_key(db_path: str) -> str:
-    """The key of a db file, kept in ``<db>.key`` (mode 0600) beside it."""
+    """The key of a db file, kept in ``<db>.key`` beside it.
+
+    Mode 0600, or 0660 (less the umask) in a group-writable folder such as the
+    image's ``/data``: there every uid of the group shares the database, so it
+    needs the key too.
+    """
     key_path = Path(db_path + ".key")
     if key_path.exists():
         return key_path.read_text().strip()
     key_path.parent.mkdir(parents=True, exist_ok=True)
     key = Fernet.generate_key().decode()
-    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    shared = key_path.parent.stat().st_mode & stat.S_IWGRP
+    fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o660 if shared else 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key

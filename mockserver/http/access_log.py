@@ -23,6 +23,7 @@ logger.addHandler(logging.NullHandler())
 
 # Error bodies are small JSON objects; a larger one is not ours and is not kept.
 _MAX_ERROR_BODY = 64 * 1024
+HEALTH_PATH = "/__mock/health"
 _MAX_DETAIL = 500
 
 
@@ -103,6 +104,8 @@ class AccessLogMiddleware:
             )
             level = logging.INFO if status is not None and status < 400 else (
                 logging.WARNING if status is not None and status < 500 else logging.ERROR)
+            if level == logging.INFO and scope["path"] == HEALTH_PATH:
+                level = logging.DEBUG  # a container's health probe every second would drown the log
             logger.log(level, "%s %s %s", exchange.method, exchange.path, exchange.status,
                        extra={"exchange": exchange})
 

@@ -34,6 +34,7 @@ def authenticate(request: Request, need: str | None = None) -> Principal:
     """The caller of this request, scoped by the admin headers; 401/403 otherwise."""
     app = backend(request)
     who = app.tokens.resolve(request.headers.get("authorization"))
+    request.state.principal = who  # for the access log, the refusals below (403) included
     who = app.directory.act_as(
         who, request.headers.get("x-admin-tenant-id"), request.headers.get("x-admin-service-id")
     )
@@ -42,7 +43,7 @@ def authenticate(request: Request, need: str | None = None) -> Principal:
         raise Forbidden(f"X-Tenant-Id '{tenant_header}' does not match the tenant of the token")
     if need:
         who.require(need)
-    request.state.principal = who  # for the access log
+    request.state.principal = who
     return who
 
 
@@ -73,10 +74,13 @@ def _non_finite(value: Any, loc: tuple) -> tuple | None:
 
 async def parse_body(request: Request, model: type[M]) -> M:
     raw = await request.body()
-    if raw and not _is_json(request.headers.get("content-type")):
-        # FastAPI validates such a body as bytes, which no model accepts.
+    content_type = request.headers.get("content-type")
+    if raw and not _is_json(content_type):
+        # FastAPI validates such a body as bytes, which no model accepts (same loc and type); the
+        # message says what to do instead, since curl -d sends a form unless told otherwise.
         raise Unprocessable([{"loc": ["body"], "type": "model_attributes_type",
-                              "msg": "Input should be a valid dictionary or object to extract fields from"}])
+                              "msg": f"The body was sent as '{content_type}': send JSON, with the header "
+                                     "'Content-Type: application/json'"}])
     try:
         body = model.model_validate_json(raw or b"null")
     except ValidationError as exc:

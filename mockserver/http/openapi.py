@@ -27,6 +27,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
+from mockserver import __version__
 from mockserver.domain.plugin_schemas import config_schema
 from mockserver.domain.plugins import PluginRegistry
 from mockserver.http.routes import api_routes
@@ -67,11 +68,16 @@ def build_document(operations: Iterable[Operation], examples_dir: Path | None = 
         "openapi": "3.1.0",
         "info": {
             "title": "Streamkap API (as served by streamkap-mock)",
-            "version": "0.1.0",
-            "description": "Generated from the route table of streamkap-mock; "
-                           "regenerate with `streamkap-mock openapi > contracts/openapi.json`. "
-                           "To try an operation: call POST /auth/access-token (client_id mock-client, "
-                           "secret mock-secret), then Authorize with its accessToken.",
+            "version": __version__,
+            "description": "The Streamkap REST API as streamkap-mock serves it, for testing clients such as the "
+                           "Streamkap Terraform provider without the real service.\n\n"
+                           "To try an operation here: open POST /auth/access-token (filled in with the "
+                           "credential mock-client / mock-secret) and Execute; the page then sends its "
+                           "accessToken with every other operation. Elsewhere, send it as "
+                           "`Authorization: Bearer <accessToken>`.\n\n"
+                           "Updates (PUT) replace the whole entity: send every field, as on create. A read "
+                           "by id answers with the list envelope, whose result is empty for an id that does "
+                           "not exist.",
         },
         # Relative: try-it-out in /docs calls whichever address served the document.
         "servers": [{"url": "/", "description": "the streamkap-mock that serves this document"}],

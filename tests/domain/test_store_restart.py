@@ -156,14 +156,19 @@ def test_a_lock_held_by_a_process_that_has_not_named_itself_is_still_reported(tm
     assert f"(pid {holder});" in str(refused.value)
 
 
-def test_the_journal_and_the_lock_are_created_readable_by_all_writable_by_the_owner(tmp_path, open_repo):
-    previous = os.umask(0)  # the modes asked for, unmasked
+@pytest.mark.parametrize("umask,mode", [(0o022, 0o644), (0o002, 0o664)])
+def test_the_journal_and_the_lock_take_their_mode_from_the_umask_as_the_snapshot_does(tmp_path, open_repo,
+                                                                                      umask, mode):
+    # 002 is the image's: any uid of its group then reuses the files (tests/http/test_file_modes.py).
+    previous = os.umask(umask)
     try:
-        open_repo().insert("things", record(1))
+        repo = open_repo()
+        repo.insert("things", record(1))
+        repo.compact()
     finally:
         os.umask(previous)
-    for name in ("db.json.journal", "db.json.lock"):
-        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == 0o644, name
+    for name in ("db.json", "db.json.journal", "db.json.lock"):
+        assert stat.S_IMODE((tmp_path / name).stat().st_mode) == mode, name
 
 
 @pytest.mark.parametrize("content", [b"\xff\xfe\n\xff\n\xff", b"1\n\nnot json\n", b"1\n\nnull\n", b"1\n\n[5]\n"])

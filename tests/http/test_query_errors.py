@@ -105,11 +105,12 @@ def test_non_finite_numbers_are_400_naming_where_and_never_stored(api, value, wh
     ("text/plain", json.dumps({"name": "t", "type": ["sources"]})),
     ("application/x-www-form-urlencoded", "name=t&type=sources"),
 ])
-def test_a_body_that_is_not_json_is_422_as_fastapi_answers(api, content_type, content):
+def test_a_body_that_is_not_json_is_422_saying_to_send_json_with_its_header(api, content_type, content):
     response = api.post("/tags", content=content, headers={"Content-Type": content_type})
     assert response.status_code == 422
     assert response.json()["detail"] == [{"loc": ["body"], "type": "model_attributes_type",
-                                          "msg": "Input should be a valid dictionary or object to extract fields from"}]
+                                          "msg": f"The body was sent as '{content_type}': send JSON, "
+                                                 "with the header 'Content-Type: application/json'"}]
     assert "t" not in [t["name"] for t in api.get("/tags").json()["tags"]]
 
 

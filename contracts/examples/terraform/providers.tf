@@ -2,11 +2,12 @@
 # 3.x provider (branch `develop`), against a local streamkap-mock:
 #
 #   streamkap-mock serve --port 8080 --db data/terraform.json
+#   export STREAMKAP_HOST=http://127.0.0.1:8080 STREAMKAP_CLIENT_ID=mock-client STREAMKAP_SECRET=mock-secret
 #   terraform init && terraform apply
 #
-# Credentials come from the variables below or from STREAMKAP_CLIENT_ID /
-# STREAMKAP_SECRET / STREAMKAP_HOST (the provider reads those when the
-# attributes are not set).
+# The address and credentials come from STREAMKAP_HOST, STREAMKAP_CLIENT_ID and
+# STREAMKAP_SECRET, unless the variables in variables.tf are set (TF_VAR_...).
+# Offline (no registry to download the provider from): docs/terraform.md.
 
 terraform {
   required_version = ">= 1.5.0"

@@ -1,19 +1,21 @@
+# Left null, these let the provider read STREAMKAP_HOST, STREAMKAP_CLIENT_ID and
+# STREAMKAP_SECRET (an attribute that is set wins over the environment).
 variable "streamkap_host" {
   type        = string
-  description = "Base URL of the API: the mock's address, without a path."
-  default     = "http://127.0.0.1:8080"
+  description = "Base URL of the API, e.g. the mock's http://127.0.0.1:8080 (no path); null: STREAMKAP_HOST."
+  default     = null
 }
 
 variable "streamkap_client_id" {
   type        = string
-  description = "A client id from the mock's fixtures/tenants.json."
-  default     = "mock-client"
+  description = "A client id from the mock's fixtures/tenants.json, e.g. mock-client; null: STREAMKAP_CLIENT_ID."
+  default     = null
 }
 
 variable "streamkap_secret" {
   type        = string
-  description = "The secret of that client id."
-  default     = "mock-secret"
+  description = "The secret of that client id, e.g. mock-secret; null: STREAMKAP_SECRET."
+  default     = null
   sensitive   = true
 }
 
