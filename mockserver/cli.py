@@ -21,10 +21,9 @@ from mockserver.settings import (DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY,
 class SeedParam(click.Path):
     """``--seed``: a shipped seed's name, or the path of a seed file that exists."""
 
-    name = "name|file"
-
     def __init__(self) -> None:
         super().__init__(exists=True, dir_okay=False, path_type=Path)
+        self.name = "name|file"  # after click.Path's own, which would show FILE in --help
 
     def convert(self, value, param, ctx):
         try:
