@@ -7,7 +7,6 @@ tests replay), so a run against the mock can be replayed without it.
 from __future__ import annotations
 
 import json
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
@@ -15,6 +14,8 @@ from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
 from typing import Any, Callable, Iterable
+
+from mockserver.control.faults import Pattern
 
 MASK = "********"
 # Key fragments of secret values (normalised: lower case, "." and "-" as "_"), beside the
@@ -110,7 +111,7 @@ def _iso(epoch: float) -> str:
 @dataclass(frozen=True)
 class Filters:
     method: str | None = None
-    path: re.Pattern | None = None
+    path: Pattern | None = None
     status: int | None = None
     client_id: str | None = None
     tenant_id: str | None = None

@@ -12,6 +12,7 @@ import json
 import time
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.control.faults import RequestFacts, Rule
@@ -93,7 +94,9 @@ class FaultMiddleware:
         body, receive = await _read_body(scope, receive, self.control.settings.max_body)
         headers = _headers(scope)
         tenant_id, client_id = caller(self.control.backend, scope, headers, body)
-        rule = faults.pick(RequestFacts(scope["method"], scope["path"], body, tenant_id, client_id))
+        # Off the loop: a rule's regex (RE2 lets go of the GIL) holds no other request while it runs.
+        rule = await run_in_threadpool(faults.pick, RequestFacts(scope["method"], scope["path"], body, tenant_id,
+                                                                 client_id))
         if rule is None:
             await self.app(scope, receive, send)
             return

@@ -62,3 +62,20 @@ def test_a_chunked_body_is_cut_off_at_the_limit_as_it_streams(small_limit, with_
     assert pulled <= 4  # 12,000 bytes: just past the limit, never the rest of the upload
     journal = small_limit.client.get("/__mock/requests", params={"path": "/sources"}).json()["result"]
     assert [entry["status"] for entry in journal] == [413]
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", r"/sources(?=/)", r"(?<!x)/tags"],
+                         ids=["backreference", "lookahead", "lookbehind"])
+def test_a_pattern_re2_cannot_run_is_a_400_naming_the_field(api, pattern):
+    fault = api.client.post("/__mock/faults", json={"match": {"path_regex": pattern}, "respond": {"status": 503}})
+    assert fault.status_code == 400 and fault.json()["detail"].startswith("match.path_regex ")
+    assert "RE2" in fault.json()["detail"]
+    listed = api.client.get("/__mock/requests", params={"path_regex": pattern})
+    assert listed.status_code == 400 and listed.json()["detail"].startswith("path_regex ")
+    assert api.client.get("/__mock/faults").json()["total"] == 0
+
+
+def test_a_pattern_too_large_to_search_quickly_is_a_400(api):
+    fault = api.client.post("/__mock/faults", json={"match": {"path_regex": "[a-z]{1000}"}, "respond": {"status": 503}})
+    assert fault.status_code == 400 and "too complex" in fault.json()["detail"]
+
