@@ -13,7 +13,7 @@ import click
 
 from mockserver import __version__
 from mockserver.errors import StartupError
-from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, Settings
+from mockserver.settings import DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_JOURNAL_BYTES, DEFAULT_MAX_BODY, Settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "show_default": True})
@@ -54,6 +54,8 @@ def main() -> None:
 @click.option("--seed", envvar="STREAMKAP_MOCK_SEED", show_envvar=True, default=None, show_default=False,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="JSON file of entities with fixed ids to load at start-up and on every reset.")
+@click.option("--journal-bytes", envvar="STREAMKAP_MOCK_JOURNAL_BYTES", show_envvar=True, default=DEFAULT_JOURNAL_BYTES,
+              type=click.IntRange(min=1), help="Bytes the /__mock request journal may hold; the oldest requests go first.")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
@@ -61,7 +63,7 @@ def main() -> None:
               type=click.Choice(["text", "json"]), help="Log lines as text, or as one JSON object per line.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
           delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
-          no_admin: bool, seed: Path | None, log_level: str, log_format: str) -> None:
+          no_admin: bool, seed: Path | None, log_level: str, log_format: str, journal_bytes: int) -> None:
     """Serve the mock API.
 
     Prints the address, the /docs URL and the credentials to export once the
@@ -78,7 +80,8 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         status_delay=status_delay, delete_delay=delete_delay,
                         secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
-                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed)
+                        max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed,
+                        journal_bytes=journal_bytes)
     sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)

@@ -185,9 +185,13 @@ class JournalEntry(Model):
     duration_ms: float
     fault: str | None = Field(description="Id of the fault rule that answered")
     request_headers: dict[str, str]
-    request_body: Any
+    request_body: Any = Field(description="JSON parsed and secrets masked; a long body, a masked excerpt (text)")
+    request_body_truncated: bool = Field(description="request_body is the first 64 KiB of a longer body")
+    request_body_size: int = Field(description="Bytes of the whole body as received")
     response_headers: dict[str, str]
     response_body: Any
+    response_body_truncated: bool
+    response_body_size: int
 
 
 class JournalPage(Model):

@@ -14,7 +14,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, StreamingResponse
 from starlette.routing import Mount, Route
 
 from mockserver.control import models
@@ -175,11 +175,8 @@ async def list_requests(request: Request):
     )
     fmt = query_choice(request, "format", ("json", "cassette")) or "json"
     entries = await run_in_threadpool(control.journal.select, filters)  # a path_regex runs off the loop
-    if fmt == "cassette":
-        import yaml  # here, not at the top: only a cassette needs it, and importing it slows start-up
-
-        return Response(yaml.safe_dump(cassette(entries), sort_keys=False, allow_unicode=True),
-                        media_type=YAML)
+    if fmt == "cassette":  # a sync iterator: Starlette runs it on a worker thread
+        return StreamingResponse(cassette(entries), media_type=YAML)
     return respond(models.JournalPage, {"total": len(entries), "result": [e.public() for e in entries]})
 
 

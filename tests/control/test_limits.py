@@ -6,6 +6,7 @@ import asyncio
 import json
 
 import pytest
+import yaml
 
 from tests.conftest import PG_SOURCE_CONFIG
 
@@ -79,3 +80,69 @@ def test_a_pattern_too_large_to_search_quickly_is_a_400(api):
     fault = api.client.post("/__mock/faults", json={"match": {"path_regex": "[a-z]{1000}"}, "respond": {"status": 503}})
     assert fault.status_code == 400 and "too complex" in fault.json()["detail"]
 
+
+
+def big_source(index: int, size: int) -> dict:
+    """A source create body of about ``size`` bytes, its password in it."""
+    tables = ",".join(f"public.table_{index}_{n:06d}" for n in range(size // 22))
+    return {"name": f"big-{index}", "connector": "postgresql",
+            "config": {**PG_SOURCE_CONFIG, "table.include.list.user.defined": tables}}
+
+
+def test_a_long_body_is_kept_as_a_masked_excerpt_marked_truncated(api):
+    body = big_source(0, 250_000)
+    sent = json.dumps(body).encode()
+    api.client.post("/sources", content=sent, headers={"Content-Type": "application/json"})  # no token: 401
+    entry = api.client.get("/__mock/requests").json()["result"][-1]
+    assert entry["request_body_truncated"] is True and entry["request_body_size"] == len(sent)
+    excerpt = entry["request_body"]
+    assert isinstance(excerpt, str) and 60_000 < len(excerpt) <= 64 * 1024
+    assert "secret123" not in excerpt and '"database.password":"********"' in excerpt
+    assert excerpt.startswith('{"name":"big-0"')
+    assert entry["response_body_truncated"] is False and entry["response_body"]["detail"]
+    cassette = yaml.safe_load(api.client.get("/__mock/requests", params={"format": "cassette"}).text)
+    assert cassette["interactions"][-1]["request"]["body"] == excerpt
+
+
+def test_the_journal_drops_its_oldest_entries_past_its_byte_cap(make_api):
+    api = make_api(journal_bytes=1_000_000)
+    for index in range(40):  # 40 excerpts of 64 KiB: 2.6 MB, more than the cap
+        api.client.post("/sources", json=big_source(index, 100_000))
+    entries = api.client.get("/__mock/requests").json()["result"]
+    assert 10 <= len(entries) < 16  # 1,000,000 bytes hold 15 entries of a 64 KiB excerpt
+    assert [e["request_body"][:15] for e in entries][-1] == '{"name":"big-39'
+    assert [e["seq"] for e in entries] == list(range(41 - len(entries), 41))
+    api.client.delete("/__mock/requests")
+    for index in range(3):
+        api.client.post("/sources", json=big_source(index, 100_000))
+    assert api.client.get("/__mock/requests").json()["total"] == 3  # clearing gave all the bytes back
+
+
+def test_a_cassette_of_many_entries_is_one_document_in_order(api):
+    for index in range(30):
+        api.get(f"/tags?page={index + 1}")
+    api.get("/tags")
+    text = api.client.get("/__mock/requests", params={"format": "cassette"}).text
+    cassette = yaml.safe_load(text)
+    assert cassette["version"] == 2
+    assert [i["id"] for i in cassette["interactions"]] == list(range(32))  # the login first
+    assert cassette["interactions"][5]["request"]["url"] == "http://testserver/tags?page=5"
+    api.client.delete("/__mock/requests")
+    assert yaml.safe_load(api.client.get("/__mock/requests", params={"format": "cassette"}).text) == {
+        "version": 2, "interactions": []}
+
+
+def test_the_journal_byte_cap_comes_from_a_flag_or_its_variable(monkeypatch):
+    import uvicorn
+    from click.testing import CliRunner
+
+    from mockserver.cli import main
+
+    apps = []
+    monkeypatch.setattr(uvicorn.Server, "run", lambda server, sockets=None: apps.append(server.config.app))
+    serve = ["serve", "--port", "0", "--db", ":memory:"]
+    assert CliRunner().invoke(main, [*serve, "--journal-bytes", "5000000"]).exit_code == 0
+    assert CliRunner().invoke(main, serve, env={"STREAMKAP_MOCK_JOURNAL_BYTES": "7000000"}).exit_code == 0
+    assert CliRunner().invoke(main, serve).exit_code == 0
+    assert [app.state.control.journal.max_bytes for app in apps] == [5_000_000, 7_000_000, 64 << 20]
+    assert CliRunner().invoke(main, [*serve, "--journal-bytes", "0"]).exit_code != 0
