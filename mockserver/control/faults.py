@@ -94,10 +94,10 @@ def _re2_options() -> re2.Options:
 
 # Users' patterns run in RE2: time linear in the path, whatever the pattern (Python's
 # backtracking engine took seconds, doubling per character, on "(a+)+$"). RE2's time is
-# also linear in the pattern's program: 500 instructions (a path pattern needs < 150)
-# search the longest path the server accepts (64 KiB) in well under 100 ms.
+# also linear in the pattern's program: 300 instructions (a path pattern needs < 150)
+# search the longest path the server accepts (64 KiB) in about 50 ms.
 _RE2 = _re2_options()
-MAX_PROGRAM = 500
+MAX_PROGRAM = 300
 Pattern = re2._Regexp  # RE2's compiled pattern (the module exports no public name for it)
 
 

@@ -177,7 +177,9 @@ async def list_requests(request: Request):
     entries = await run_in_threadpool(control.journal.select, filters)  # a path_regex runs off the loop
     if fmt == "cassette":  # a sync iterator: Starlette runs it on a worker thread
         return StreamingResponse(cassette(entries), media_type=YAML)
-    return respond(models.JournalPage, {"total": len(entries), "result": [e.public() for e in entries]})
+    # Bodies are parsed, masked and rendered off the loop too: a full journal is tens of megabytes.
+    return await run_in_threadpool(lambda: respond(models.JournalPage, {
+        "total": len(entries), "result": [e.public() for e in entries]}))
 
 
 async def clear_requests(request: Request):
