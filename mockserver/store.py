@@ -173,7 +173,8 @@ class _Lock:
     """
 
     def __init__(self, db: Path) -> None:
-        self.path = db.with_name(db.name + ".lock")
+        real = db.resolve()  # a symlink to a database in use finds its lock
+        self.path = real.with_name(real.name + ".lock")
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -189,6 +190,31 @@ class _Lock:
             self.indexes = [(table, tuple(tuple(f) if isinstance(f, list) else f for f in fields))
                             for table, fields in loads(previous[2].encode())]
         self._write()  # the snapshot is still the one stamped until compaction
+        self._held = -1
+        try:
+            self.hold(db)
+        except StartupError:
+            os.close(self.fd)
+            raise
+
+    def hold(self, db: Path) -> None:
+        """Lock the database file itself (its inode): a hard link to it has a lock file of its own.
+
+        Called again for each new snapshot (a new inode); the old one is let go.
+        """
+        try:
+            fd = os.open(db, os.O_RDONLY)
+        except FileNotFoundError:  # no snapshot yet: nothing to link to
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StartupError(f"{db} is in use by another streamkap-mock server, under another name "
+                               "(a link to the same file); stop it or give this one another --db") from None
+        if self._held >= 0:
+            os.close(self._held)
+        self._held = fd
 
     def stamp_snapshot(self, stamp: str) -> None:
         """Record the snapshot just written (not fsync'd: a lost stamp only means a full check next time)."""
@@ -204,6 +230,8 @@ class _Lock:
         os.pwrite(self.fd, f"{os.getpid()}\n{self.snapshot_stamp}\n".encode() + dumps(self.indexes) + b"\n", 0)
 
     def release(self) -> None:
+        if self._held >= 0:
+            os.close(self._held)
         os.close(self.fd)  # closing the descriptor releases the lock
 
 
@@ -802,6 +830,9 @@ class Repository:
             exact: list[str] = []
             spans: dict[str, list[Span]] = {}
             self.disk.replace_file(self._path, self._snapshot_chunks(tables, exact, spans))
+            if self._os_lock is not None:
+                with contextlib.suppress(OSError, StartupError):  # a file just made: no one else holds it
+                    self._os_lock.hold(self._path)
             identity = self._stamp_snapshot(bool(exact))
             self._index_fits = False
             with contextlib.suppress(OSError):  # without it, the next start-up parses the snapshot
