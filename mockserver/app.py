@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -123,8 +124,12 @@ def new_request_id() -> str:
     return uuid.uuid4().hex.translate(_NO_DIGITS)
 
 
+# A client's own request id is kept when it is this plain (it reaches logs and the journal).
+_CLIENT_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+
+
 class RequestIdMiddleware:
-    """Every response carries an ``X-Request-Id`` (the client's own, when it sent one)."""
+    """Every response carries an ``X-Request-Id``: the client's own, when it sent a plain one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -134,7 +139,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id")
-        request_id = incoming or new_request_id().encode()
+        plain = incoming is not None and _CLIENT_REQUEST_ID.fullmatch(incoming)
+        request_id = incoming if plain else new_request_id().encode()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -8,6 +8,7 @@ HTTP status), lower-cased and searched for these patterns.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import re
 import threading
@@ -159,6 +160,28 @@ class Rule:
     def __post_init__(self) -> None:
         self._path = path_pattern(self.path, self.path_regex, "match.path_regex")
         self._random = random.Random(self.seed)
+        # Requests waiting out this rule's delay: each one's loop and the event that ends its wait.
+        self._held: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
+        self._removed = False
+
+    async def hold(self) -> bool:
+        """Wait out the delay; False if the rule was removed first (the wait then ends at once)."""
+        waiter = (asyncio.get_running_loop(), asyncio.Event())
+        self._held.add(waiter)
+        try:
+            if not self._removed:
+                await asyncio.wait_for(waiter[1].wait(), self.delay)
+            return False
+        except TimeoutError:
+            return True
+        finally:
+            self._held.discard(waiter)
+
+    def release(self) -> None:
+        """End every wait on this rule's delay (it is being removed); from any thread."""
+        self._removed = True
+        for loop, event in list(self._held):
+            loop.call_soon_threadsafe(event.set)
 
     @property
     def exhausted(self) -> bool:
@@ -236,10 +259,14 @@ class FaultBook:
             rule = self._rules.pop(rule_id, None)
         if rule is None:
             raise NotFound(f"No fault rule with id '{rule_id}'")
+        rule.release()
         return rule
 
     def clear(self) -> int:
+        """Remove every rule (a reset calls this): requests held by their delays go on at once."""
         with self._lock:
-            count = len(self._rules)
+            rules = list(self._rules.values())
             self._rules.clear()
-        return count
+        for rule in rules:
+            rule.release()
+        return len(rules)

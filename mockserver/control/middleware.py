@@ -7,7 +7,6 @@ faulted answer carries an id too, as the provider logs it).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
@@ -101,8 +100,10 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})[FAULT_KEY] = rule.id
-        if rule.delay:
-            await asyncio.sleep(rule.delay)
+        if rule.delay and not await rule.hold():  # the rule was removed meanwhile: as if it never matched
+            del scope["state"][FAULT_KEY]
+            await self.app(scope, receive, send)
+            return
         if rule.drop:
             await _drop(send)
         elif rule.status is not None:

@@ -18,6 +18,9 @@ HttpStatus = Annotated[int, Field(ge=200, le=599), BeforeValidator(_integral)]
 # What an HTTP header may carry: a token for the name, visible Latin-1 text for the value.
 HEADER_NAME = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 HeaderValue = Annotated[str, Field(pattern=r"^[\t\x20-\x7e\xa0-\xff]*$")]
+# Headers that describe the message's framing or the connection, not the answer (RFC 9110 7.6.1).
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
+                             "trailer"})
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
@@ -120,6 +123,10 @@ class FaultAnswer(Strict):
         bad = next((name for name in headers if not re.fullmatch(HEADER_NAME, name)), None)
         if bad is not None:
             raise ValueError(f"{bad!r} is not an HTTP header name")
+        framing = next((name for name in headers if name.lower() in FRAMING_HEADERS
+                        or name.lower().startswith("proxy-")), None)
+        if framing is not None:  # the server frames the answer and owns the connection
+            raise ValueError(f"{framing!r} is a hop-by-hop or framing header; a fault cannot set it")
         return headers
 
 

@@ -187,6 +187,7 @@ async def clear_requests(request: Request):
 
 
 async def openapi_json(request: Request):
+    guard(request)  # like every control route but health
     return JSONResponse(document())
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
+import time
 
 import pytest
 import yaml
@@ -146,3 +148,39 @@ def test_the_journal_byte_cap_comes_from_a_flag_or_its_variable(monkeypatch):
     assert CliRunner().invoke(main, serve).exit_code == 0
     assert [app.state.control.journal.max_bytes for app in apps] == [5_000_000, 7_000_000, 64 << 20]
     assert CliRunner().invoke(main, [*serve, "--journal-bytes", "0"]).exit_code != 0
+
+
+def held_request(api, path: str = "/tags"):
+    """A request held by a 300 s delay fault, sent on a thread: (its rule id, the thread, its answers)."""
+    rule = api.client.post("/__mock/faults", json={"match": {"path": path}, "respond": {"delay": 300}}).json()
+    answers: list = []
+    thread = threading.Thread(target=lambda: answers.append(api.get(path)), daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 60
+    while api.client.get("/__mock/faults").json()["result"][0]["hits"] == 0:  # until the fault holds it
+        assert time.monotonic() < deadline, "the request never reached the fault"
+        time.sleep(0.01)
+    return rule["id"], thread, answers
+
+
+@pytest.mark.parametrize("removal", ["DELETE /__mock/faults/{id}", "DELETE /__mock/faults", "POST /__mock/reset"])
+def test_a_request_held_by_a_delay_goes_on_when_its_rule_is_removed(api, removal):
+    api.token()
+    rule_id, thread, answers = held_request(api)
+    method, path = removal.split()
+    assert api.client.request(method, path.format(id=rule_id)).status_code == 200
+    thread.join(timeout=60)  # far inside the 300 s delay
+    assert not thread.is_alive() and answers[0].status_code == 200  # the rule gone, the API answered
+    last = api.client.get("/__mock/requests", params={"path": "/tags"}).json()["result"]
+    assert removal == "POST /__mock/reset" or last[-1]["fault"] is None  # a reset also empties the journal
+
+
+@pytest.mark.parametrize("name", ["Content-Length", "transfer-encoding", "Connection", "Keep-Alive", "Upgrade", "TE",
+                                  "Trailer", "Proxy-Authenticate", "proxy-connection"])
+def test_a_fault_cannot_set_a_framing_or_hop_by_hop_header(api, name):
+    response = api.client.post("/__mock/faults", json={"respond": {"status": 503, "headers": {name: "5"}}})
+    assert response.status_code == 422
+    assert name in json.dumps(response.json()["detail"]) and "headers" in json.dumps(response.json()["detail"])
+    assert api.client.get("/__mock/faults").json()["total"] == 0
+    assert api.client.post("/__mock/faults", json={"respond": {"status": 503, "headers": {"Retry-After": "5"}}}
+                           ).status_code == 201
