@@ -804,17 +804,22 @@ class Repository:
         return self._vouched and not self._index_fits
 
     def _compact_loop(self) -> None:
+        failed = False
         while True:
             with self._wake:
-                self._wake.wait(timeout=self._compact_idle)
+                # Writes that passed the threshold during a compaction notified no one: look before waiting.
+                if failed or self._journal_size <= self._compact_bytes:
+                    self._wake.wait(timeout=self._compact_idle)
             if self._closed:
                 return
+            failed = False
             idle = time.monotonic() - self._last_write >= self._compact_idle
             if self._journal_size > self._compact_bytes or (idle and (self._journal_size or self._index_missing)):
                 try:
                     self.compact()
                 except (OSError, StorageFailed) as exc:  # e.g. disk full: the journal still holds everything
                     log.warning("compaction of %s failed (%s); will retry", self._path, exc)
+                    failed = True
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot; the journal keeps only what came after."""
