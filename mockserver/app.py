@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,8 +154,12 @@ def new_request_id() -> str:
     return ids.token_hex(16).translate(_NO_DIGITS)
 
 
+# A client's own request id is kept when it is this plain (it reaches logs and the journal).
+_CLIENT_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
+
+
 class RequestIdMiddleware:
-    """Every response carries an ``X-Request-Id`` (the client's own, when it sent one)."""
+    """Every response carries an ``X-Request-Id``: the client's own, when it sent a plain one."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -164,7 +169,8 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         incoming = dict(scope["headers"]).get(b"x-request-id")
-        request_id = incoming or new_request_id().encode()
+        plain = incoming is not None and _CLIENT_REQUEST_ID.fullmatch(incoming)
+        request_id = incoming if plain else new_request_id().encode()
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -14,8 +14,8 @@ from click.core import ParameterSource
 
 from mockserver import __version__
 from mockserver.errors import StartupError
-from mockserver.settings import (DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_MAX_BODY, TIMING_PROFILES, Settings,
-                                 seed_path, shipped_seeds)
+from mockserver.settings import (DEFAULT_DB, DEFAULT_FIXTURES, DEFAULT_JOURNAL_BYTES, DEFAULT_MAX_BODY, TIMING_PROFILES,
+                                 Settings, seed_path, shipped_seeds)
 
 
 class SeedParam(click.Path):
@@ -73,6 +73,8 @@ def main() -> None:
 @click.option("--id-seed", envvar="STREAMKAP_MOCK_ID_SEED", show_envvar=True, default=None, show_default="off",
               type=click.IntRange(min=0), help="Reproducible runs: ids, secrets, request ids and timestamps follow this "
               "seed and the request sequence (the clock starts at 2026-01-01T00:00:00Z, one ms per request).")
+@click.option("--journal-bytes", envvar="STREAMKAP_MOCK_JOURNAL_BYTES", show_envvar=True, default=DEFAULT_JOURNAL_BYTES,
+              type=click.IntRange(min=1), help="Bytes the /__mock request journal may hold; the oldest requests go first.")
 @click.option("--log-level", envvar="STREAMKAP_MOCK_LOG_LEVEL", show_envvar=True, default="info",
               type=click.Choice(["critical", "error", "warning", "info", "debug"]),
               help="Least severe log line shown; info shows one line per request, warning only failed requests.")
@@ -87,8 +89,8 @@ def main() -> None:
                    "(instant); --status-delay, --delete-delay and --deploy-delay override it.")
 def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, status_delay: float,
           delete_delay: float, secret_key: str | None, cors: str, max_body: int, admin_token: str | None,
-          no_admin: bool, seed: Path | None, log_level: str, log_format: str, deploy_delay: float | None,
-          timing: str, id_seed: int | None = None) -> None:
+          no_admin: bool, seed: Path | None, log_level: str, log_format: str, journal_bytes: int,
+          deploy_delay: float | None, timing: str, id_seed: int | None = None) -> None:
     """Serve the mock API.
 
     Prints the address, the /docs URL and the credentials to export once the
@@ -106,7 +108,7 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
                         secret_key=secret_key, cors=tuple(o.strip() for o in cors.split(",") if o.strip()),
                         max_body=max_body, admin=not no_admin, admin_token=admin_token, seed=seed,
-                        id_seed=id_seed, **delays)
+                        id_seed=id_seed, journal_bytes=journal_bytes, **delays)
     sock = _bind(host, port)  # first: a port in use stops start-up before any file is touched
     try:
         app = create_app(settings)

@@ -59,10 +59,11 @@ REFUSED_FOR_WHO_ASKS = {
 
 def build_config(*, base_url: str | None, token: str | None, max_examples: int, seed: int | None = None,
                  max_steps: int | None = None, doc: dict | None = None,
-                 read_only: bool = False) -> schemathesis.Config:
+                 read_only: bool = False, other_tokens: dict[str, str] | None = None) -> schemathesis.Config:
     """The run's settings: the project's, plus this run's; ``doc`` is the document under test.
 
     ``read_only``: the token may read but not write, so every write may answer 403.
+    ``other_tokens``: bearer tokens of the document's other security schemes, by scheme name.
     """
     project: dict[str, Any] = {
         **project_settings(),
@@ -75,6 +76,8 @@ def build_config(*, base_url: str | None, token: str | None, max_examples: int, 
         project["base-url"] = base_url.rstrip("/")
     if token:
         project["auth"] = {"openapi": {SECURITY_SCHEME: {"bearer": token}}}
+    for scheme, other in (other_tokens or {}).items():
+        project.setdefault("auth", {"openapi": {}})["openapi"][scheme] = {"bearer": other}
     if seed is not None:
         project["seed"] = seed
     # No example database: nothing written to ./.hypothesis, nothing replayed from an earlier run.

@@ -27,6 +27,8 @@ MEMORY = ":memory:"
 # Ten times the largest real connector config (a 12,000-table include list is ~0.4 MB),
 # small enough that parsing a body at the limit takes milliseconds.
 DEFAULT_MAX_BODY = 4 << 20
+# What the control plane's request journal may hold: well inside a CI container's memory.
+DEFAULT_JOURNAL_BYTES = 64 << 20
 
 
 # Delays of the --timing profiles, in seconds; docs/backend-behaviours.md says where the realistic ones come from.
@@ -60,6 +62,8 @@ class Settings:
     seed: Path | None = None
     # Requests the control plane's journal keeps (the oldest go first).
     journal_size: int = 10_000
+    # Bytes the journal may hold (bodies, paths, headers); the oldest entries go first.
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES
     # Origins a browser may call from (CORS); "*" for any, empty for none.
     cors: tuple[str, ...] = ()
     # Seconds a deployed transform job stays DEPLOYING; None: the status delay.

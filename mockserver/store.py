@@ -184,7 +184,8 @@ class _Lock:
     """
 
     def __init__(self, db: Path) -> None:
-        self.path = db.with_name(db.name + ".lock")
+        real = db.resolve()  # a symlink to a database in use finds its lock
+        self.path = real.with_name(real.name + ".lock")
         self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)  # the umask decides, as in Disk
         try:
             fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -200,6 +201,31 @@ class _Lock:
             self.indexes = [(table, tuple(tuple(f) if isinstance(f, list) else f for f in fields))
                             for table, fields in loads(previous[2].encode())]
         self._write()  # the snapshot is still the one stamped until compaction
+        self._held = -1
+        try:
+            self.hold(db)
+        except StartupError:
+            os.close(self.fd)
+            raise
+
+    def hold(self, db: Path) -> None:
+        """Lock the database file itself (its inode): a hard link to it has a lock file of its own.
+
+        Called again for each new snapshot (a new inode); the old one is let go.
+        """
+        try:
+            fd = os.open(db, os.O_RDONLY)
+        except FileNotFoundError:  # no snapshot yet: nothing to link to
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            raise StartupError(f"{db} is in use by another streamkap-mock server, under another name "
+                               "(a link to the same file); stop it or give this one another --db") from None
+        if self._held >= 0:
+            os.close(self._held)
+        self._held = fd
 
     def stamp_snapshot(self, stamp: str) -> None:
         """Record the snapshot just written (not fsync'd: a lost stamp only means a full check next time)."""
@@ -215,7 +241,42 @@ class _Lock:
         os.pwrite(self.fd, f"{os.getpid()}\n{self.snapshot_stamp}\n".encode() + dumps(self.indexes) + b"\n", 0)
 
     def release(self) -> None:
+        if self._held >= 0:
+            os.close(self._held)
         os.close(self.fd)  # closing the descriptor releases the lock
+
+
+def _checked_index(described: Any, loaded: bytes) -> tuple[tuple, dict]:
+    """The state (for ``Repository._restore``) and indexes an index file's body describes for the snapshot
+    ``loaded``; ValueError (or any error of a body that is not what ``Repository._index_file`` writes) if
+    anything in it does not fit: every record must lie, whole, where the snapshot holds it under its key,
+    name its own id, and be in each index exactly once. (Ids may repeat: a hand-edited snapshot can do that.)
+    """
+    tables, following, indexes = described
+    rows, ids, end = {}, {}, 0
+    for table, (keys, record_ids, spans) in tables.items():
+        if not len(keys) == len(record_ids) == len(spans) == len(set(keys)):
+            raise ValueError(f"table {table!r}: its keys, ids and places do not pair up")
+        for key, record_id, span in zip(keys, record_ids, spans):
+            start, length = span >> 32, span & 0xFFFFFFFF
+            head = b'"' + key.encode() + b'":'
+            stop = start + length
+            # Past the previous record, right after its key, a whole object (in the file), naming its own id.
+            if (start < end + len(head) or stop > len(loaded) or not loaded.startswith(head, start - len(head))
+                    or loaded[stop - 1] != 0x7D or loaded[start] not in b"{ "
+                    or loaded.find(b'"id":' + orjson.dumps(record_id), start, stop) < 0):
+                raise ValueError(f"table {table!r}: record {key} is not where it says")
+            end = stop
+        if not all(key.isdigit() for key in keys) or following[table] <= max(map(int, keys), default=0):
+            raise ValueError(f"table {table!r}: its record numbers are wrong")
+        rows[table], ids[table] = dict(zip(keys, spans)), dict(zip(record_ids, keys))
+    built = marshal.loads(indexes)
+    for table, by_fields in built.items():
+        numbers = sorted(map(int, rows[table]))
+        for fields, buckets in by_fields.items():
+            if sorted(number for bucket in buckets.values() for number in bucket) != numbers:
+                raise ValueError(f"table {table!r}: the index on {fields} does not hold each record once")
+    return (rows, ids, dict(following)), built
 
 
 def _identity(path: Path) -> str:
@@ -367,19 +428,26 @@ class Repository:
         """Install the snapshot as ``<db>.index`` describes it, its records left encoded; False if it does not fit.
 
         Only a snapshot this store wrote, unchanged since (``identity`` is its stamp), gets here.
+        The index file is a cache: one that is not for this snapshot, or that anything is
+        wrong with, is passed over with one log line and the snapshot is parsed whole.
         """
+        assert self._path is not None
         try:
             with open(self._index_path, "rb") as handle:
                 if handle.readline() != f"{_INDEX_FORMAT} {identity}\n".encode():
-                    return False
-                tables, following, indexes = marshal.loads(handle.read())  # load() reads piece by piece: 10x slower
-        except (FileNotFoundError, EOFError, ValueError, TypeError):  # none, cut short or damaged: parse instead
+                    raise ValueError("it describes another snapshot, or is of another version")
+                described = marshal.loads(handle.read())  # load() reads piece by piece: 10x slower
+            loaded = self._path.read_bytes()
+            state, indexes = _checked_index(described, loaded)
+        except FileNotFoundError:
             return False
-        assert self._path is not None
-        self._loaded = self._path.read_bytes()
-        self._restore(({table: dict(zip(keys, spans)) for table, (keys, _, spans) in tables.items()},
-                       {table: dict(zip(ids, keys)) for table, (keys, ids, _) in tables.items()}, following))
-        self._indexes = marshal.loads(indexes)
+        except Exception as exc:  # noqa: BLE001  any way it can be wrong means the same: parse instead
+            log.warning("%s: not used (%s); reading %s whole instead", self._index_path,
+                        f"{type(exc).__name__}: {exc}" if not isinstance(exc, ValueError) else exc, self._path)
+            return False
+        self._loaded = loaded
+        self._restore(state)
+        self._indexes = indexes
         return True
 
     def _index_file(self, tables: dict[str, dict[str, Record | Span]], ids: dict[str, dict[str, str]],
@@ -750,17 +818,22 @@ class Repository:
         return self._vouched and not self._index_fits
 
     def _compact_loop(self) -> None:
+        failed = False
         while True:
             with self._wake:
-                self._wake.wait(timeout=self._compact_idle)
+                # Writes that passed the threshold during a compaction notified no one: look before waiting.
+                if failed or self._journal_size <= self._compact_bytes:
+                    self._wake.wait(timeout=self._compact_idle)
             if self._closed:
                 return
+            failed = False
             idle = time.monotonic() - self._last_write >= self._compact_idle
             if self._journal_size > self._compact_bytes or (idle and (self._journal_size or self._index_missing)):
                 try:
                     self.compact()
                 except (OSError, StorageFailed) as exc:  # e.g. disk full: the journal still holds everything
                     log.warning("compaction of %s failed (%s); will retry", self._path, exc)
+                    failed = True
 
     def compact(self) -> None:
         """Fold the journal into a new snapshot; the journal keeps only what came after."""
@@ -776,6 +849,9 @@ class Repository:
             exact: list[str] = []
             spans: dict[str, list[Span]] = {}
             self.disk.replace_file(self._path, self._snapshot_chunks(tables, exact, spans))
+            if self._os_lock is not None:
+                with contextlib.suppress(OSError, StartupError):  # a file just made: no one else holds it
+                    self._os_lock.hold(self._path)
             identity = self._stamp_snapshot(bool(exact))
             self._index_fits = False
             with contextlib.suppress(OSError):  # without it, the next start-up parses the snapshot

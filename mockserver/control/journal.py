@@ -6,22 +6,27 @@ tests replay), so a run against the mock can be replayed without it.
 
 from __future__ import annotations
 
+import itertools
 import json
-import re
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import datetime, timedelta, timezone
 from http import HTTPStatus
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
+
+from mockserver.control.faults import Pattern
 
 MASK = "********"
 # Key fragments of secret values (normalised: lower case, "." and "-" as "_"), beside the
 # plugins' own secret keys; the provider's cassette hook redacts the same kind of names.
 SECRET_FRAGMENTS = ("password", "secret", "private_key", "passphrase", "access_token", "accesstoken",
                     "refresh_token", "refreshtoken", "api_key", "auth_token", "connection_string", "hmac")
-BODY_LIMIT = 256 * 1024  # bytes of a body kept; a longer one is noted, not stored
+# A body longer than this is kept as an excerpt of this many characters (masked first):
+# 300 uploads of 250 KB held whole were 75 MB of a CI container's memory.
+BODY_EXCERPT = 64 * 1024
+ENTRY_OVERHEAD = 1024  # bytes an entry costs beside its texts (objects, dicts), counted against the byte cap
 
 
 def _normal(key: str) -> str:
@@ -86,15 +91,25 @@ class Entry:
     response_type: str
     fault: str | None
     masker: Masker = field(compare=False, repr=False)
+    # The size of a body kept as an excerpt (None: kept whole).
+    request_cut: int | None = None
+    response_cut: int | None = None
 
-    # Bodies are parsed and masked when the journal is read, not on every request it records.
-    @cached_property
+    # Bodies are parsed and masked when the journal is read, not on every request it records; not
+    # kept parsed either (a parsed body is several times its text: the byte cap would not hold).
+    @property
     def request_body(self) -> Any:
         return self.masker.body(self.request_raw, self.request_type)
 
-    @cached_property
+    @property
     def response_body(self) -> Any:
         return self.masker.body(self.response_raw, self.response_type)
+
+    @property
+    def size(self) -> int:
+        """Bytes the entry holds, near enough, for the journal's byte cap."""
+        return (ENTRY_OVERHEAD + len(self.request_raw) + len(self.response_raw) + len(self.path) + len(self.query)
+                + sum(len(k) + len(v) for h in (self.request_headers, self.response_headers) for k, v in h.items()))
 
     def public(self) -> dict:
         return {
@@ -102,7 +117,11 @@ class Entry:
             "path": self.path, "query": self.query, "tenant_id": self.tenant_id, "client_id": self.client_id,
             "status": self.status, "duration_ms": self.duration_ms, "fault": self.fault,
             "request_headers": self.request_headers, "request_body": self.request_body,
+            "request_body_truncated": self.request_cut is not None,
+            "request_body_size": len(self.request_raw) if self.request_cut is None else self.request_cut,
             "response_headers": self.response_headers, "response_body": self.response_body,
+            "response_body_truncated": self.response_cut is not None,
+            "response_body_size": len(self.response_raw) if self.response_cut is None else self.response_cut,
         }
 
 
@@ -113,7 +132,7 @@ def _iso(epoch: float) -> str:
 @dataclass(frozen=True)
 class Filters:
     method: str | None = None
-    path: re.Pattern | None = None
+    path: Pattern | None = None
     status: int | None = None
     client_id: str | None = None
     tenant_id: str | None = None
@@ -129,20 +148,31 @@ class Filters:
 
 
 class Journal:
-    def __init__(self, size: int, masker: Masker) -> None:
+    """The last ``size`` entries, fewer when they hold more than ``max_bytes`` (the oldest go first)."""
+
+    def __init__(self, size: int, masker: Masker, max_bytes: int = 64 << 20) -> None:
         self.masker = masker
-        self._entries: deque[Entry] = deque(maxlen=size)
+        self.size = size
+        self.max_bytes = max_bytes
+        self._entries: deque[Entry] = deque()
+        self._bytes = 0
         self._seq = 0
         self._lock = threading.Lock()
 
     def record(self, **facts: Any) -> None:
-        for part in ("request", "response"):  # what is not kept is not held until the journal is read
+        for part in ("request", "response"):
             raw = facts[f"{part}_raw"]
-            if len(raw) > BODY_LIMIT:
-                facts[f"{part}_raw"], facts[f"{part}_type"] = f"<{len(raw)} bytes, not kept>".encode(), "text/plain"
+            if len(raw) > BODY_EXCERPT:  # masked before it is cut: a cut JSON body no longer parses
+                excerpt = _text(self.masker.body(raw, facts[f"{part}_type"]))[:BODY_EXCERPT]
+                facts[f"{part}_raw"], facts[f"{part}_type"] = excerpt.encode(), "text/plain"
+                facts[f"{part}_cut"] = len(raw)
         with self._lock:
             self._seq += 1
-            self._entries.append(Entry(seq=self._seq, masker=self.masker, **facts))
+            entry = Entry(seq=self._seq, masker=self.masker, **facts)
+            self._entries.append(entry)
+            self._bytes += entry.size
+            while len(self._entries) > self.size or (self._bytes > self.max_bytes and len(self._entries) > 1):
+                self._bytes -= self._entries.popleft().size
 
     def select(self, filters: Filters = Filters()) -> list[Entry]:
         with self._lock:
@@ -153,6 +183,7 @@ class Journal:
         with self._lock:
             count = len(self._entries)
             self._entries.clear()
+            self._bytes = 0
         return count
 
 
@@ -171,31 +202,46 @@ def _text(body: Any) -> str:
     return body if isinstance(body, str) else json.dumps(body, separators=(",", ":"))
 
 
-def cassette(entries: list[Entry]) -> dict:
-    """The entries as a go-vcr v4 cassette (format version 2), ready for YAML."""
-    interactions = []
-    for number, entry in enumerate(entries):
-        if entry.status is None:
-            continue  # a dropped connection has no response to replay
-        url = f"http://{entry.host}{entry.path}" + (f"?{entry.query}" if entry.query else "")
-        request_body, response_body = _text(entry.request_body), _text(entry.response_body)
-        interactions.append({
-            "id": number,
-            "request": {
-                "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1,
-                "content_length": len(request_body.encode()), "transfer_encoding": [], "trailer": {},
-                "host": entry.host, "remote_addr": "", "request_uri": "", "body": request_body, "form": {},
-                "headers": _header_lists(entry.request_headers), "url": url, "method": entry.method,
-            },
-            "response": {
-                "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1, "transfer_encoding": [],
-                "trailer": {}, "content_length": len(response_body.encode()), "uncompressed": False,
-                "body": response_body, "headers": _header_lists(entry.response_headers),
-                "status": f"{entry.status} {reason(entry.status)}".strip(), "code": entry.status,
-                "duration": _go_duration(entry.duration_ms),
-            },
-        })
-    return {"version": 2, "interactions": interactions}
+def _interaction(number: int, entry: Entry) -> dict:
+    url = f"http://{entry.host}{entry.path}" + (f"?{entry.query}" if entry.query else "")
+    request_body, response_body = _text(entry.request_body), _text(entry.response_body)
+    return {
+        "id": number,
+        "request": {
+            "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1,
+            "content_length": len(request_body.encode()), "transfer_encoding": [], "trailer": {},
+            "host": entry.host, "remote_addr": "", "request_uri": "", "body": request_body, "form": {},
+            "headers": _header_lists(entry.request_headers), "url": url, "method": entry.method,
+        },
+        "response": {
+            "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1, "transfer_encoding": [],
+            "trailer": {}, "content_length": len(response_body.encode()), "uncompressed": False,
+            "body": response_body, "headers": _header_lists(entry.response_headers),
+            "status": f"{entry.status} {reason(entry.status)}".strip(), "code": entry.status,
+            "duration": _go_duration(entry.duration_ms),
+        },
+    }
+
+
+def cassette(entries: list[Entry]) -> Iterator[str]:
+    """The entries as a go-vcr v4 cassette (format version 2), in YAML, an interaction at a time.
+
+    A whole journal is tens of megabytes of YAML: made piece by piece (the server
+    streams it from a worker thread), it is never held whole, nor holds the event loop.
+    """
+    import yaml  # here, not at the top: only a cassette needs it, and importing it slows start-up
+
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml's, when PyYAML has it: ~10x faster
+    interactions = ((number, entry) for number, entry in enumerate(entries)
+                    if entry.status is not None)  # a dropped connection has no response to replay
+    first = next(interactions, None)
+    if first is None:
+        yield "version: 2\ninteractions: []\n"
+        return
+    yield "version: 2\ninteractions:\n"
+    for number, entry in itertools.chain([first], interactions):
+        # A one-item list dumps as the "- " item it is in the whole document.
+        yield yaml.dump([_interaction(number, entry)], Dumper=dumper, sort_keys=False, allow_unicode=True)
 
 
 def reason(status: int) -> str:

@@ -7,17 +7,18 @@ faulted answer carries an id too, as the provider logs it).
 
 from __future__ import annotations
 
-import asyncio
 import json
 import time
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.control.faults import RequestFacts, Rule
 from mockserver.control.journal import MASK, reason
 from mockserver.control.routes import PREFIX
 from mockserver.errors import ApiError
+from mockserver.http.middleware import declared_too_large
 
 FAULT_KEY = "streamkap_mock.fault"  # scope["state"] key: the rule that answered, for the journal
 TOKEN_PATHS = ("/auth/access-token", "/api/auth/access-token")
@@ -28,14 +29,19 @@ def _emulated(scope: Scope) -> bool:
     return scope["type"] == "http" and not (scope["path"] == PREFIX or scope["path"].startswith(PREFIX + "/"))
 
 
-async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
-    """The whole request body, and a receive that hands it to the app again."""
-    chunks, more = [], True
-    while more:
+async def _read_body(scope: Scope, receive: Receive, max_body: int) -> tuple[bytes, Receive]:
+    """The request body, and a receive that hands it to the app again.
+
+    Reading stops just past ``max_body`` bytes, and does not start when ``Content-Length``
+    announces more: ``BodyLimit``, inside, then answers 413 with the rest never read.
+    """
+    chunks, size, more = [], 0, not declared_too_large(scope, max_body)
+    while more and size <= max_body:
         message = await receive()
         if message["type"] != "http.request":
             break
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
         more = message.get("more_body", False)
     body, sent = b"".join(chunks), False
 
@@ -43,7 +49,7 @@ async def _read_body(receive: Receive) -> tuple[bytes, Receive]:
         nonlocal sent
         if not sent:
             sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
+            return {"type": "http.request", "body": body, "more_body": more}
         return await receive()
 
     return body, replay
@@ -84,16 +90,20 @@ class FaultMiddleware:
         if not _emulated(scope) or not faults.all():
             await self.app(scope, receive, send)
             return
-        body, receive = await _read_body(receive)
+        body, receive = await _read_body(scope, receive, self.control.settings.max_body)
         headers = _headers(scope)
         tenant_id, client_id = caller(self.control.backend, scope, headers, body)
-        rule = faults.pick(RequestFacts(scope["method"], scope["path"], body, tenant_id, client_id))
+        # Off the loop: a rule's regex (RE2 lets go of the GIL) holds no other request while it runs.
+        rule = await run_in_threadpool(faults.pick, RequestFacts(scope["method"], scope["path"], body, tenant_id,
+                                                                 client_id))
         if rule is None:
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})[FAULT_KEY] = rule.id
-        if rule.delay:
-            await asyncio.sleep(rule.delay)
+        if rule.delay and not await rule.hold():  # the rule was removed meanwhile: as if it never matched
+            del scope["state"][FAULT_KEY]
+            await self.app(scope, receive, send)
+            return
         if rule.drop:
             await _drop(send)
         elif rule.status is not None:
@@ -127,7 +137,7 @@ class JournalMiddleware:
             await self.app(scope, receive, send)
             return
         started, at = time.perf_counter(), self.control.clock()
-        body, receive = await _read_body(receive)
+        body, receive = await _read_body(scope, receive, self.control.settings.max_body)
         request_headers = _headers(scope)
         # Who is calling, before the request can change it (a deleted credential, a revoked token).
         who = caller(self.control.backend, scope, request_headers, body)

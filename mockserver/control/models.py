@@ -18,6 +18,9 @@ HttpStatus = Annotated[int, Field(ge=200, le=599), BeforeValidator(_integral)]
 # What an HTTP header may carry: a token for the name, visible Latin-1 text for the value.
 HEADER_NAME = r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$"
 HeaderValue = Annotated[str, Field(pattern=r"^[\t\x20-\x7e\xa0-\xff]*$")]
+# Headers that describe the message's framing or the connection, not the answer (RFC 9110 7.6.1).
+FRAMING_HEADERS = frozenset({"content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
+                             "trailer"})
 
 Status = Literal[STATUSES]  # type: ignore[valid-type]
 
@@ -124,6 +127,10 @@ class FaultAnswer(Strict):
         bad = next((name for name in headers if not re.fullmatch(HEADER_NAME, name)), None)
         if bad is not None:
             raise ValueError(f"{bad!r} is not an HTTP header name")
+        framing = next((name for name in headers if name.lower() in FRAMING_HEADERS
+                        or name.lower().startswith("proxy-")), None)
+        if framing is not None:  # the server frames the answer and owns the connection
+            raise ValueError(f"{framing!r} is a hop-by-hop or framing header; a fault cannot set it")
         return headers
 
 
@@ -189,9 +196,13 @@ class JournalEntry(Model):
     duration_ms: float
     fault: str | None = Field(description="Id of the fault rule that answered")
     request_headers: dict[str, str]
-    request_body: Any
+    request_body: Any = Field(description="JSON parsed and secrets masked; a long body, a masked excerpt (text)")
+    request_body_truncated: bool = Field(description="request_body is the first 64 KiB of a longer body")
+    request_body_size: int = Field(description="Bytes of the whole body as received")
     response_headers: dict[str, str]
     response_body: Any
+    response_body_truncated: bool
+    response_body_size: int
 
 
 class JournalPage(Model):

@@ -41,7 +41,7 @@ class ControlPlane:
         plugins = backend.plugins
         self.journal = Journal(self.settings.journal_size, Masker(lambda: (
             key for kind in ("sources", "destinations", "transforms")
-            for plugin in plugins.all(kind) for key in plugin.secret_keys())))
+            for plugin in plugins.all(kind) for key in plugin.secret_keys())), self.settings.journal_bytes)
         self.snapshots = SnapshotStore.beside(None if self.settings.in_memory else self.settings.db, backend.repo.disk)
         self.seed: Seed | None = None
         if self.settings.seed is not None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -38,6 +39,16 @@ class Exchange:
     status: int | None
     duration_ms: float
     detail: str | None
+
+
+# What a field of a text log line may hold as it is: visible ASCII, no quote or backslash.
+_PLAIN = re.compile(r'[!#-\[\]-~]+')
+
+
+def quoted(value: str) -> str:
+    """A client-supplied value for a text log line: as it is when plain, else a JSON string (escaped),
+    so that no value can end the line or pass for another field."""
+    return value if _PLAIN.fullmatch(value) else json.dumps(value)
 
 
 def _timestamp(epoch: float) -> str:
@@ -118,8 +129,9 @@ class TextFormatter(logging.Formatter):
         if exchange is None:
             line = f"{_timestamp(record.created)} {record.levelname} {record.getMessage()}"
             return line + (f"\n{self.formatException(record.exc_info)}" if record.exc_info else "")
-        line = (f"{exchange.time} {record.levelname} req={exchange.request_id or '-'} {exchange.remote or '-'} "
-                f"{exchange.client_id or '-'} {exchange.method} {exchange.path} {exchange.status or '-'} "
+        request_id, client_id = (quoted(value) if value else "-" for value in (exchange.request_id, exchange.client_id))
+        line = (f"{exchange.time} {record.levelname} req={request_id} {exchange.remote or '-'} "
+                f"{client_id} {quoted(exchange.method)} {quoted(exchange.path)} {exchange.status or '-'} "
                 f"{exchange.duration_ms}ms")
         return line + (f" detail={json.dumps(exchange.detail, ensure_ascii=False)}" if exchange.detail else "")
 

@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 
 from mockserver.errors import ApiError
+from mockserver.http.access_log import quoted
 
 log = logging.getLogger("streamkap_mock")
 
@@ -51,7 +52,7 @@ def allowed_methods(request: Request) -> list[str]:
 
 
 async def unexpected_error(request: Request, exc: Exception) -> JSONResponse:
-    log.exception("unhandled error on %s %s", request.method, request.url.path)
+    log.exception("unhandled error on %s %s", quoted(request.method), quoted(request.url.path))
     return JSONResponse({"detail": "Internal server error"}, status_code=500)
 
 

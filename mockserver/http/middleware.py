@@ -9,8 +9,18 @@ from mockserver.http.errors import render
 from mockserver.store import Repository
 
 
+def declared_too_large(scope: Scope, max_body: int) -> bool:
+    """Whether the request's ``Content-Length`` announces a body over ``max_body`` bytes."""
+    length = dict(scope["headers"]).get(b"content-length")
+    return length is not None and length.isdigit() and int(length) > max_body
+
+
 class BodyLimit:
-    """Refuse a body over ``max_body`` bytes with 413, before reading it (or as soon as it passes the limit)."""
+    """Refuse a body over ``max_body`` bytes with 413, before reading it (or as soon as it passes the limit).
+
+    A middleware inside it that reads the body (faults) meets the limit outside the
+    routes' error handlers: its 413 is rendered here.
+    """
 
     def __init__(self, app: ASGIApp, max_body: int) -> None:
         self.app = app
@@ -24,11 +34,10 @@ class BodyLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.max_body:
+        if declared_too_large(scope, self.max_body):
             await render(self._too_large())(scope, receive, send)
             return
-        received = 0
+        received, started = 0, False
 
         async def counted() -> Message:
             nonlocal received
@@ -39,7 +48,17 @@ class BodyLimit:
                     raise self._too_large()  # inside the route: rendered by the error handlers
             return message
 
-        await self.app(scope, counted, send)
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counted, tracked)
+        except PayloadTooLarge as exc:
+            if started:
+                raise
+            await render(exc)(scope, receive, send)
 
 
 class DurableWrites:
