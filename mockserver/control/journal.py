@@ -215,7 +215,8 @@ def _interaction(number: int, entry: Entry) -> dict:
         },
         "response": {
             "proto": "HTTP/1.1", "proto_major": 1, "proto_minor": 1, "transfer_encoding": [],
-            "trailer": {}, "content_length": len(response_body.encode()), "uncompressed": False,
+            # A body kept as an excerpt says so by a content length beyond its own (the size answered).
+            "trailer": {}, "content_length": entry.response_cut or len(response_body.encode()), "uncompressed": False,
             "body": response_body, "headers": _header_lists(entry.response_headers),
             "status": f"{entry.status} {reason(entry.status)}".strip(), "code": entry.status,
             "duration": _go_duration(entry.duration_ms),

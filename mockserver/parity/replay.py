@@ -145,6 +145,8 @@ class Replay:
                 learn_ids(recorded, replayed, self.ids)  # 201 for 200 still created what later requests name
             # Bodies of two different outcomes say different things; the status is the difference.
             return [Finding("status", "$", interaction.status, answer.status_code)]
+        if interaction.response_excerpt:
+            return []  # a part of a body cannot be held against the whole: the status is all there is
         if recorded_json and replayed_json:
             return Comparison(self.ids, self.ignore, shape_only=interaction.is_login)(recorded, replayed)
         if recorded_json != replayed_json or self.ids.apply(recorded) != replayed:

@@ -34,10 +34,11 @@ def test_the_control_plane_page_is_swagger_ui_over_its_own_document(api):
     assert api.client.get("/docs/assets/swagger-ui-bundle.js").status_code == 200
 
 
-def test_the_control_plane_page_needs_no_admin_token_but_its_operations_do(make_api):
+def test_the_control_plane_page_needs_no_admin_token_but_its_document_and_operations_do(make_api):
     api = make_api(admin_token="s3cret")
     assert api.client.get("/__mock/docs").status_code == 200
-    assert api.client.get("/__mock/openapi.json").status_code == 200
+    assert api.client.get("/__mock/openapi.json").status_code == 401
+    assert api.client.get("/__mock/openapi.json", headers={"Authorization": "Bearer s3cret"}).status_code == 200
     assert api.client.get("/__mock/faults").status_code == 401
 
 

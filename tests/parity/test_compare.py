@@ -180,3 +180,20 @@ def test_a_cassette_without_a_login_is_preceded_by_one_which_must_succeed():
     assert Replay("http://target", Credentials("c", "right"), client=client).run(interactions).parity == 1.0
     with pytest.raises(ReplayError, match="logging in at http://target/auth/access-token as c failed: 401"):
         Replay("http://target", Credentials("c", "wrong"), client=client).run(interactions)
+
+
+def test_an_answer_recorded_as_an_excerpt_is_held_to_its_status_only():
+    """The mock's journal keeps long bodies as excerpts; its cassette says so with the full content length."""
+    def server(request: httpx.Request) -> httpx.Response:
+        status = 200 if request.url.path == "/tags" else 404
+        return httpx.Response(status, json={"tags": [{"id": "t", "name": "a" * 100}]})
+
+    document = cassette(("GET", "/tags", "", 200, '{"tags":[{"id":"t","na'),
+                        ("GET", "/other", "", 200, '{"tags":[{"id":"t","na'),
+                        ("GET", "/tags", "", 200, '{"tags":[{"id":"t","na'))
+    for item in document["interactions"][:2]:
+        item["response"]["content_length"] = 5000
+    interactions = parse(document)
+    assert [i.response_excerpt for i in interactions] == [True, True, False]
+    result = Replay("http://target", client=httpx.Client(transport=httpx.MockTransport(server))).run(interactions)
+    assert [[f.kind for f in o.findings] for o in result.outcomes] == [[], ["status"], ["type"]]
