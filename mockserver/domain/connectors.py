@@ -257,7 +257,7 @@ class ConnectorService:
 
     def _with_config(self, who: Principal, plugin: Plugin, record: Record, config: dict, now: float) -> Record:
         """The stored config (secrets sealed) and the topics derived from it."""
-        derived: Record = self.box.seal_config(config, plugin.secret_keys())
+        derived: Record = self.box.seal_config(config, plugin.secret_keys(), record.get("config"))
         if self.entity_type == "sources" and plugin.topics_from:
             names = source_topic_names(record["id"], config.get(plugin.topics_from))
             topics = self.topics.sync(who, self.entity_type, record["id"], names, now)
