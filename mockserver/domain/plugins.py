@@ -9,6 +9,7 @@ This module is pure domain code: no HTTP, no storage.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import json
 import re
@@ -364,8 +365,12 @@ class Plugin:
 
     # -- public API
 
-    def secret_keys(self) -> frozenset[str]:
+    @functools.cached_property  # asked several times on every write
+    def _secret_keys(self) -> frozenset[str]:
         return frozenset(f.name for f in self.spec.config if f.secret)
+
+    def secret_keys(self) -> frozenset[str]:
+        return self._secret_keys
 
     async def prepare(self, config: dict, *, entity_id: str, existing: dict | None = None) -> dict:
         if self.problems:
