@@ -921,14 +921,15 @@ class Repository:
             for record in records:
                 self._write(table, _copy(record), new=True)
 
-    def get(self, table: str, record_id: str) -> Record | None:
+    def get(self, table: str, record_id: str, *, shared: bool = False) -> Record | None:
+        """A copy of the record with this id; with ``shared``, the stored one itself (see ``select``)."""
         with self._lock:
             key = self._ids.get(table, {}).get(record_id)
             if key is None:
                 return None
             self._row(self._doc[table], key)  # TinyDB reads records, not their encodings
             doc = self._db.table(table).get(doc_id=int(key))
-            return _copy(doc) if doc is not None else None
+            return doc if doc is None or shared else _copy(doc)
 
     def replace(self, table: str, record: Record) -> Record:
         self.replace_many(table, [record])
@@ -947,11 +948,13 @@ class Repository:
 
     def select(self, table: str, predicate: Callable[[Record], bool] | None = None,
                start: int = 0, stop: int | None = None, *,
-               where: Where | list[Where] | None = None) -> tuple[int, list[Record]]:
+               where: Where | list[Where] | None = None, shared: bool = False) -> tuple[int, list[Record]]:
         """How many records match, and copies of the matches in ``[start:stop]`` (oldest first).
 
         ``where`` is an equality filter on fields (or a list of them, united) served by
-        an index; with no ``predicate`` a page costs only its own size.
+        an index; with no ``predicate`` a page costs only its own size. ``shared``: the
+        stored records themselves, not copies, for a caller that only reads them to build
+        an answer (copying a page of records cost more than the rest of a list request).
         """
         with self._lock:
             candidates = self._candidates(table, where)
@@ -960,7 +963,7 @@ class Repository:
             else:
                 matches = [r for r in candidates if predicate(r)]
                 total, page = len(matches), matches[start:stop]
-            return total, [_copy(r) for r in page]
+            return total, page if shared else [_copy(r) for r in page]
 
     def search_stored(self, pattern: re.Pattern[bytes]) -> bytes | None:
         """Group 1 of the first match of ``pattern`` in the files (snapshot, then journal); None in memory.

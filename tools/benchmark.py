@@ -1,16 +1,24 @@
-"""Figures for the README's Storage section: the mock beside json-server, and the mock as its store grows.
+"""Figures for docs/benchmarks.md: the mock beside the bare stack and json-server, and as its store grows.
 
-    python tools/benchmark.py concurrent [--records 1000] [--duration 10] [--connections 32]
+    python tools/benchmark.py concurrent [--records 1000] [--duration 10] [--connections 32] [--no-json-server]
+    python tools/benchmark.py profile [--duration 10] [--top 15]
     python tools/benchmark.py scale [--sizes 1000,10000,100000] [--samples 200] [--compare-with TREE]
     python tools/benchmark.py            # both
 
 ``concurrent`` runs ``wrk -t2 -c<connections> -d<duration>s`` (Debian: ``apt-get install wrk``)
-for GET by id, a list page of 10, PUT and POST against the mock and, when
+for GET by id, a list page of 10, PUT and POST against the mock, the bare stack
+it is built on (``tools/bare_stack.py``: Starlette, uvicorn, orjson, a dict and an
+fsync'd journal; run op by op in turns with the mock) and, when
 ``npx -y json-server@0.17.4`` runs, json-server holding the same records; it prints
-requests/s, the ratio, server CPU per request (from /proc/<pid>/stat), non-2xx
+requests/s, the ratios, server CPU per request (from /proc/<pid>/stat), non-2xx
 answers, the latency of a GET sent every 20 ms while the POSTs run, and whether
 every acknowledged create is still there after a restart, and the start-up of
-both servers on those records (json-server's executable is run directly).
+the mock and json-server on those records (json-server's executable is run directly).
+
+``profile`` runs the same wrk load against the mock, op by op, under ``py-spy
+record`` (``pip install py-spy``; it needs ptrace rights) and prints, per op, the
+functions with the most samples: own % (on top of the stack) and cumulative %
+(anywhere in it), counted over the server's event-loop thread and its workers.
 
 ``scale`` fills a database with N sources (copies of one made through the API),
 then prints start-up time (on that file, then on a restart), RSS, file size and
@@ -203,7 +211,7 @@ def json_server() -> str | None:
     return found.stdout.strip() or None
 
 
-def wrk(url: str, duration: int, connections: int, headers: dict, script: str | None, pid: int) -> dict:
+def wrk(url: str, script: str | None, duration: int, connections: int, headers: dict, pid: int) -> dict:
     command = ["wrk", "-t2", f"-c{connections}", f"-d{duration}s", "--latency"]
     for key, value in headers.items():
         command += ["-H", f"{key}: {value}"]
@@ -245,6 +253,44 @@ def percentile(samples: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * fraction))] if ordered else float("nan")
 
 
+class BareStack:
+    """``tools/bare_stack.py`` on the same records: the least the mock's stack costs per request."""
+
+    def __init__(self, folder: Path, records: list[dict]) -> None:
+        folder.mkdir(exist_ok=True)
+        self.seed, self.journal = folder / "records.json", folder / "bare.journal"
+        self.seed.write_text(json.dumps(records))
+        self.start()
+
+    def start(self) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen([sys.executable, str(ROOT / "tools" / "bare_stack.py"), "--port",
+                                         str(self.port), "--db", str(self.journal), "--records", str(self.seed)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until_up(f"{self.url}/sources?page_size=1", self.process)
+
+    def total(self) -> int:
+        return httpx.get(f"{self.url}/sources?page_size=1").json()["total"]
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGINT)
+        self.process.wait(timeout=60)
+
+
+def operations(base: str, ids: list[str], auth: dict, middle: int) -> dict[str, tuple[str, str | None]]:
+    """The four measured operations on the mock's paths (the bare stack answers the same ones)."""
+    put_body = source_body("put-name")
+    # No slot or publication in the body: they are set once, and an update keeps them.
+    put_body["config"] = {k: v for k, v in put_body["config"].items() if k not in ("slot.name", "publication.name")}
+    return {
+        "GET /sources/{id}": (f"{base}/sources/{ids[len(ids) // 2]}", None),
+        "GET /sources (page of 10)": (f"{base}/sources?page={middle}&page_size=10", None),
+        "PUT /sources/{id}": (base, lua_script("put", "PUT", "/sources/", put_body, ids, auth)),
+        "POST /sources": (base, lua_script("post", "POST", "/sources", source_body("post-name"), ids, auth)),
+    }
+
+
 def concurrent(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian/Ubuntu: apt-get install wrk)")
@@ -255,7 +301,8 @@ def concurrent(args: argparse.Namespace) -> None:
         mock = Mock(db)
         presented = [mock.http.get(f"/sources/{i}").json()["result"][0] for i in ids]
         mock.stop()
-        js_server, js_dir = json_server(), Path(tmp) / "json-server"
+        js_server = json_server() if args.json_server else None
+        js_dir = Path(tmp) / "json-server"
         js_dir.mkdir()
         (js_dir / "db.json").write_text(json.dumps({"sources": presented}))
 
@@ -276,40 +323,37 @@ def concurrent(args: argparse.Namespace) -> None:
             startups["json-server"].append(startup)
             server.terminate()
             server.wait()
-        mock = Mock(db)
-        results: dict[str, dict[str, dict]] = {"mock": {}, "json-server": {}}
+        mock, bare = Mock(db), BareStack(Path(tmp) / "bare", presented)
+        results: dict[str, dict[str, dict]] = {"mock": {}, "bare": {}, "json-server": {}}
         middle = args.records // 20
         get_probe: list[float] = []
         try:
             auth = mock.headers
-            put_body = source_body("put-name")
-            put_body["config"] = {k: v for k, v in put_body["config"].items()
-                                  if k not in ("slot.name", "publication.name")}
-            ops = {
-                "GET /sources/{id}": (f"{mock.url}/sources/{ids[len(ids) // 2]}", None),
-                "GET /sources (page of 10)": (f"{mock.url}/sources?page={middle}&page_size=10", None),
-                # No slot or publication in the body: they are set once, and an update keeps them.
-                "PUT /sources/{id}": (mock.url, lua_script("put", "PUT", "/sources/", put_body, ids, auth)),
-                "POST /sources": (mock.url, lua_script("post", "POST", "/sources", source_body("post-name"),
-                                                       ids, auth)),
-            }
-            for op, (url, script) in ops.items():
+            mine, anchor = operations(mock.url, ids, auth, middle), operations(bare.url, ids, auth, middle)
+            for op, (url, script) in mine.items():
+                # The bare stack first, then the mock: each pair sees the same machine.
+                results["bare"][op] = wrk(*anchor[op], args.duration, args.connections, auth, bare.process.pid)
                 stop = threading.Event()
                 probe = None
                 if op.startswith("POST"):
                     probe = threading.Thread(target=probe_gets, args=(
                         f"{mock.url}/sources/{ids[0]}", auth, stop, get_probe))
                     probe.start()
-                results["mock"][op] = wrk(url, args.duration, args.connections, auth, script, mock.process.pid)
+                results["mock"][op] = wrk(url, script, args.duration, args.connections, auth, mock.process.pid)
                 stop.set()
                 if probe:
                     probe.join()
             before = mock.http.get("/sources?page_size=1").json()["total"]
+            bare_before = bare.total()
         finally:
             mock.stop()
+            bare.stop()
         mock = Mock(db)
         after = mock.http.get("/sources?page_size=1").json()["total"]
         mock.stop()
+        bare.start()
+        bare_after = bare.total()
+        bare.stop()
 
         if js_server is not None:
             server, base, _ = start_json_server()
@@ -324,30 +368,100 @@ def concurrent(args: argparse.Namespace) -> None:
                                                        {**flat, "name": "post-name"}, ids, {})),
                 }
                 for op, (url, script) in ops.items():
-                    results["json-server"][op] = wrk(url, args.duration, args.connections, {}, script, server.pid)
+                    results["json-server"][op] = wrk(url, script, args.duration, args.connections, {}, server.pid)
             finally:
                 server.terminate()
                 server.wait()
 
     print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.records} stored sources, "
           f"{os.cpu_count()} CPUs, load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
-    print("| op | json-server req/s | streamkap-mock req/s | mock / json-server | "
-          "CPU ms per request, mock / json-server | mock non-2xx |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| op | bare stack req/s | streamkap-mock req/s | mock / bare | CPU ms per request, mock / bare | "
+          "json-server req/s | mock / json-server | non-2xx, mock / bare |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
     for op, mine in results["mock"].items():
-        theirs = results["json-server"].get(op)
-        ratio = f"{mine['rps'] / theirs['rps']:.2f}x" if theirs else "-"
-        cpu = f"{mine['cpu_ms']:.3f} / {theirs['cpu_ms']:.3f}" if theirs else f"{mine['cpu_ms']:.3f} / -"
-        print(f"| {op} | {theirs['rps']:,.0f} | " if theirs else f"| {op} | - | ", end="")
-        print(f"{mine['rps']:,.0f} | {ratio} | {cpu} | {mine['non2xx']} |")
+        anchor, theirs = results["bare"][op], results["json-server"].get(op)
+        print(f"| {op} | {anchor['rps']:,.0f} | {mine['rps']:,.0f} | {mine['rps'] / anchor['rps']:.2f}x | "
+              f"{mine['cpu_ms']:.3f} / {anchor['cpu_ms']:.3f} | "
+              + (f"{theirs['rps']:,.0f} | {mine['rps'] / theirs['rps']:.2f}x | " if theirs else "- | - | ")
+              + f"{mine['non2xx']} / {anchor['non2xx']} |")
+    for server, rows in results.items():
+        for op, row in rows.items():
+            if row["socket_errors"]:
+                print(f"{server} {op}: socket errors {row['socket_errors']}")
     print(f"\nGET /sources/{{id}} sent every 20 ms during the POST run: {len(get_probe)} samples, "
           f"p50 {percentile(get_probe, 0.5):.1f} ms, p99 {percentile(get_probe, 0.99):.1f} ms")
     if startups["mock"]:
         print(f"start-up on these records (median of {args.restarts}, to the first answer): "
               f"json-server {statistics.median(startups['json-server']):.3f} s, "
               f"streamkap-mock {statistics.median(startups['mock']):.3f} s")
-    print(f"sources before restart {before}, after restart {after} "
-          f"({'every acknowledged create kept' if before == after else 'LOST WRITES'})")
+    for name, (was, now) in {"streamkap-mock": (before, after), "bare stack": (bare_before, bare_after)}.items():
+        print(f"{name}: sources before restart {was}, after restart {now} "
+              f"({'every acknowledged create kept' if was == now else 'LOST WRITES'})")
+
+
+# ---- profile: where the mock's time goes under the same load ---------------------
+
+def collapsed_table(path: Path, top: int) -> list[tuple[str, float, float]]:
+    """(function, own %, cumulative %) from py-spy's collapsed stacks, most own time first."""
+    own: dict[str, int] = {}
+    cumulative: dict[str, int] = {}
+    total = 0
+    for line in path.read_text().splitlines():
+        stack, _, count = line.rpartition(" ")
+        samples = int(count)
+        total += samples
+        # A frame reads "function (file:line)"; the same function on several lines counts once.
+        frames = [re.sub(r":\d+\)$", ")", frame) for frame in stack.split(";")[1:]]  # [0] is the thread
+        if not frames:
+            continue
+        own[frames[-1]] = own.get(frames[-1], 0) + samples
+        for frame in set(frames):
+            cumulative[frame] = cumulative.get(frame, 0) + samples
+    ranked = sorted(own, key=own.get, reverse=True)[:top]
+    return [(frame, 100 * own[frame] / total, 100 * cumulative[frame] / total) for frame in ranked]
+
+
+def short(frame: str) -> str:
+    """``function (path/to/module.py)`` as ``module.py:function``, package paths cut."""
+    match = re.fullmatch(r"(.*) \((.*)\)", frame)
+    if not match:
+        return frame
+    function, path = match.groups()
+    for marker in ("site-packages/", "mockserver/", "lib/python3"):
+        if marker in path:
+            path = path.split(marker, 1)[1]
+    return f"{path.split('/')[-1] if 'mockserver' not in frame else path}:{function}"
+
+
+def profile(args: argparse.Namespace) -> None:
+    if shutil.which("wrk") is None or shutil.which("py-spy") is None:
+        raise SystemExit("profile needs wrk (apt-get install wrk) and py-spy (pip install py-spy)")
+    load = os.getloadavg()[0]
+    tables = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "db.json"
+        ids = fill(db, args.records)
+        mock = Mock(db)
+        try:
+            for op, (url, script) in operations(mock.url, ids, mock.headers, args.records // 20).items():
+                out = Path(tmp) / "profile.txt"
+                spy = subprocess.Popen(["py-spy", "record", "--pid", str(mock.process.pid), "--format", "raw",
+                                        "--rate", "200", "--duration", str(args.duration), "--output", str(out),
+                                        "--nonblocking"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                result = wrk(url, script, args.duration, args.connections, mock.headers, mock.process.pid)
+                spy.wait()
+                tables[op] = (result, collapsed_table(out, args.top))
+        finally:
+            mock.stop()
+    print(f"\npy-spy record --rate 200 --nonblocking during wrk -t2 -c{args.connections} -d{args.duration}s, "
+          f"{args.records} sources; load average {load:.2f} at the start, {os.getloadavg()[0]:.2f} at the end")
+    for op, (result, rows) in tables.items():
+        print(f"\n{op}: {result['rps']:,.0f} req/s, {result['cpu_ms']:.3f} CPU ms per request "
+              "(slower under the profiler)\n")
+        print("| function | own % | cumulative % |")
+        print("|---|---:|---:|")
+        for frame, own, cumulative in rows:
+            print(f"| `{short(frame)}` | {own:.1f} | {cumulative:.1f} |")
 
 
 # ---- scale: the mock as the store grows ----------------------------------------
@@ -437,10 +551,13 @@ def scale(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", choices=["concurrent", "scale", "all"], default="all")
+    parser.add_argument("what", nargs="?", choices=["concurrent", "scale", "profile", "all"], default="all")
     parser.add_argument("--records", type=int, default=1000, help="stored sources for the concurrent run")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--no-json-server", dest="json_server", action="store_false",
+                        help="concurrent: leave json-server out (the mock and the bare stack only)")
+    parser.add_argument("--top", type=int, default=15, help="profile: functions listed per operation")
     parser.add_argument("--sizes", default="0,1000,10000,100000", help="stored sources for the scale run")
     parser.add_argument("--samples", type=int, default=200, help="sequential requests per op in the scale run")
     parser.add_argument("--restarts", type=int, default=5,
@@ -453,6 +570,8 @@ def main() -> None:
         concurrent(args)
     if args.what in ("scale", "all"):
         scale(args)
+    if args.what == "profile":
+        profile(args)
 
 
 if __name__ == "__main__":

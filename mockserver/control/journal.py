@@ -27,6 +27,8 @@ SECRET_FRAGMENTS = ("password", "secret", "private_key", "passphrase", "access_t
 # 300 uploads of 250 KB held whole were 75 MB of a CI container's memory.
 BODY_EXCERPT = 64 * 1024
 ENTRY_OVERHEAD = 1024  # bytes an entry costs beside its texts (objects, dicts), counted against the byte cap
+SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "set-cookie"}
+RawHeaders = list[tuple[bytes, bytes]]  # as ASGI carries them: lower-case names, latin-1 bytes
 
 
 def _normal(key: str) -> str:
@@ -83,10 +85,10 @@ class Entry:
     client_id: str | None
     status: int | None  # None: the connection was dropped
     duration_ms: float
-    request_headers: dict[str, str]
+    request_raw_headers: RawHeaders
     request_raw: bytes
     request_type: str
-    response_headers: dict[str, str]
+    response_raw_headers: RawHeaders
     response_raw: bytes
     response_type: str
     fault: str | None
@@ -95,8 +97,16 @@ class Entry:
     request_cut: int | None = None
     response_cut: int | None = None
 
-    # Bodies are parsed and masked when the journal is read, not on every request it records; not
-    # kept parsed either (a parsed body is several times its text: the byte cap would not hold).
+    # Headers and bodies are decoded and masked when the journal is read, not on every request it
+    # records; not kept parsed either (a parsed body is several times its text: the byte cap would not hold).
+    @property
+    def request_headers(self) -> dict[str, str]:
+        return _masked_headers(self.request_raw_headers)
+
+    @property
+    def response_headers(self) -> dict[str, str]:
+        return _masked_headers(self.response_raw_headers)
+
     @property
     def request_body(self) -> Any:
         return self.masker.body(self.request_raw, self.request_type)
@@ -109,7 +119,7 @@ class Entry:
     def size(self) -> int:
         """Bytes the entry holds, near enough, for the journal's byte cap."""
         return (ENTRY_OVERHEAD + len(self.request_raw) + len(self.response_raw) + len(self.path) + len(self.query)
-                + sum(len(k) + len(v) for h in (self.request_headers, self.response_headers) for k, v in h.items()))
+                + sum(len(k) + len(v) for h in (self.request_raw_headers, self.response_raw_headers) for k, v in h))
 
     def public(self) -> dict:
         return {
@@ -123,6 +133,17 @@ class Entry:
             "response_body_truncated": self.response_cut is not None,
             "response_body_size": len(self.response_raw) if self.response_cut is None else self.response_cut,
         }
+
+
+def _masked_headers(raw: RawHeaders) -> dict[str, str]:
+    def masked(name: str, value: str) -> str:
+        if name not in SECRET_HEADERS:
+            return value
+        scheme, _, rest = value.partition(" ")
+        return f"{scheme} {MASK}" if rest else MASK
+
+    headers = ((name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw)
+    return {name: masked(name, value) for name, value in headers}
 
 
 def _iso(epoch: float) -> str:

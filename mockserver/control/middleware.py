@@ -15,14 +15,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from mockserver.control.faults import RequestFacts, Rule
-from mockserver.control.journal import MASK, reason
+from mockserver.control.journal import reason
 from mockserver.control.routes import PREFIX
 from mockserver.errors import ApiError
 from mockserver.http.middleware import declared_too_large
 
 FAULT_KEY = "streamkap_mock.fault"  # scope["state"] key: the rule that answered, for the journal
 TOKEN_PATHS = ("/auth/access-token", "/api/auth/access-token")
-SECRET_HEADERS = {"authorization", "x-api-key", "cookie", "set-cookie"}
 
 
 def _emulated(scope: Scope) -> bool:
@@ -141,13 +140,12 @@ class JournalMiddleware:
         request_headers = _headers(scope)
         # Who is calling, before the request can change it (a deleted credential, a revoked token).
         who = caller(self.control.backend, scope, request_headers, body)
-        response: dict[str, Any] = {"status": None, "headers": {}, "chunks": [], "complete": False}
+        response: dict[str, Any] = {"status": None, "headers": [], "chunks": [], "complete": False}
 
         async def recording_send(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
-                response["headers"] = {n.decode("latin-1").lower(): v.decode("latin-1")
-                                       for n, v in message.get("headers", [])}
+                response["headers"] = message.get("headers", [])
             elif message["type"] == "http.response.body":
                 response["chunks"].append(message.get("body", b""))
                 response["complete"] = not message.get("more_body", False)
@@ -162,11 +160,12 @@ class JournalMiddleware:
                 request_headers: dict[str, str], body: bytes, response: dict[str, Any]) -> None:
         journal = self.control.journal
         tenant_id, client_id = who
-        response_headers = response["headers"]
+        response_headers = {name: value.decode("latin-1") for name, value in response["headers"]
+                            if name in (b"x-request-id", b"content-type")}
         host = request_headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
         journal.record(
             time=at,
-            request_id=response_headers.get("x-request-id") or request_headers.get("x-request-id"),
+            request_id=response_headers.get(b"x-request-id") or request_headers.get("x-request-id"),
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
@@ -176,19 +175,12 @@ class JournalMiddleware:
             status=response["status"] if response["complete"] else None,
             # A reproducible run (--id-seed) records no wall-clock duration: the cassette must not vary.
             duration_ms=0.0 if self.control.run else round((time.perf_counter() - started) * 1000, 3),
-            request_headers=_masked_headers(request_headers),
+            request_raw_headers=scope["headers"],
             request_raw=body,
             request_type=request_headers.get("content-type", ""),
-            response_headers=_masked_headers(response_headers),
+            response_raw_headers=response["headers"],
             response_raw=b"".join(response["chunks"]),
-            response_type=response_headers.get("content-type", ""),
+            response_type=response_headers.get(b"content-type", ""),
             fault=scope.get("state", {}).get(FAULT_KEY),
         )
 
-
-def _masked_headers(headers: dict[str, str]) -> dict[str, str]:
-    def masked(name: str, value: str) -> str:
-        scheme, _, rest = value.partition(" ")
-        return f"{scheme} {MASK}" if rest else MASK
-
-    return {name: masked(name, value) if name in SECRET_HEADERS else value for name, value in headers.items()}

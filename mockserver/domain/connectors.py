@@ -66,8 +66,9 @@ class ConnectorService:
 
     # ---- reads -------------------------------------------------------------
 
+    # get, find and list serve the routes that present records (never change them): the stored ones, not copies.
     def get(self, who: Principal, entity_id: str) -> Record | None:
-        return find_visible(self.repo, self.entity_type, who, entity_id, self.clock())
+        return find_visible(self.repo, self.entity_type, who, entity_id, self.clock(), shared=True)
 
     def require(self, who: Principal, entity_id: str) -> Record:
         """The caller's entity to change: one deleted, even within its delete grace time, is gone."""
@@ -81,7 +82,8 @@ class ConnectorService:
 
     def list(self, who: Principal, page: Page, filters: Filters = Filters()) -> tuple[int, list[Record]]:
         start, stop = page.bounds if page.page_size else (0, None)
-        return select_visible(self.repo, self.entity_type, who, self.clock(), start, stop, self._matcher(filters))
+        return select_visible(self.repo, self.entity_type, who, self.clock(), start, stop, self._matcher(filters),
+                              shared=True)
 
     def _matcher(self, filters: Filters):
         """The filters as a predicate; None when there are none (so a page is served from the index)."""
@@ -255,7 +257,7 @@ class ConnectorService:
 
     def _with_config(self, who: Principal, plugin: Plugin, record: Record, config: dict, now: float) -> Record:
         """The stored config (secrets sealed) and the topics derived from it."""
-        derived: Record = self.box.seal_config(config, plugin.secret_keys())
+        derived: Record = self.box.seal_config(config, plugin.secret_keys(), record.get("config"))
         if self.entity_type == "sources" and plugin.topics_from:
             names = source_topic_names(record["id"], config.get(plugin.topics_from))
             topics = self.topics.sync(who, self.entity_type, record["id"], names, now)

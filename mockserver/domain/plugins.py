@@ -9,6 +9,7 @@ This module is pure domain code: no HTTP, no storage.
 from __future__ import annotations
 
 import copy
+import functools
 import inspect
 import json
 import re
@@ -222,6 +223,11 @@ def undeclared_problem(entity_type: str, value: Any) -> str | None:
     return f"expected a {names}, got {_type_name(value)}"
 
 
+def _own_copy(value: Any) -> Any:
+    """A copy a config can change freely: a string, number, boolean or null is its own (most defaults are)."""
+    return value if value is None or isinstance(value, (str, int, float)) else copy.deepcopy(value)
+
+
 def value_problem(field: FieldSpec, value: Any) -> str | None:
     """Why `value` does not fit the field's control, or None. `value` is not null."""
     spec, control = field.value, field.value.control
@@ -364,8 +370,12 @@ class Plugin:
 
     # -- public API
 
-    def secret_keys(self) -> frozenset[str]:
+    @functools.cached_property  # asked several times on every write
+    def _secret_keys(self) -> frozenset[str]:
         return frozenset(f.name for f in self.spec.config if f.secret)
+
+    def secret_keys(self) -> frozenset[str]:
+        return self._secret_keys
 
     async def prepare(self, config: dict, *, entity_id: str, existing: dict | None = None) -> dict:
         if self.problems:
@@ -380,9 +390,9 @@ class Plugin:
             if f.name in result:
                 continue
             if f.set_once and existing is not None and f.name in existing:
-                result[f.name] = copy.deepcopy(existing[f.name])
+                result[f.name] = _own_copy(existing[f.name])
             else:
-                result[f.name] = copy.deepcopy(f.value.default)
+                result[f.name] = _own_copy(f.value.default)
 
         missing = sorted(f.name for f in self.user_fields
                          if f.required and result.get(f.name) is None
@@ -409,8 +419,8 @@ class Plugin:
         # A switch left to its default does not count: the 2.x iceberg acceptance test sends AWS
         # keys without the later credentials toggle and reads them back.
         for f in self.user_fields:
-            failed = [c for c in f.conditions if not c.holds(result)]
-            if f.secret and failed and all(c.config in config for c in failed):
+            failed = [c for c in f.conditions if not c.holds(result)] if f.secret else []
+            if failed and all(c.config in config for c in failed):
                 result[f.name] = None
 
         # Computed keys always win over whatever the request carried under that name.

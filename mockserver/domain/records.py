@@ -63,9 +63,10 @@ def is_live(record: Record) -> bool:
     return not record.get("deleted")
 
 
-def find_visible(repo: Repository, table: str, who: Principal, entity_id: str, now: float) -> Record | None:
-    """The caller's record by id if it is visible (see ``is_visible``), else None."""
-    record = repo.get(table, entity_id)
+def find_visible(repo: Repository, table: str, who: Principal, entity_id: str, now: float, *,
+                 shared: bool = False) -> Record | None:
+    """The caller's record by id if it is visible (see ``is_visible``), else None; ``shared``: see ``select_visible``."""
+    record = repo.get(table, entity_id, shared=shared)
     return record if record is not None and is_visible(record, who, now) else None
 
 
@@ -94,18 +95,19 @@ def tombstone(record: Record, now: float) -> Record:
 
 
 def select_visible(repo: Repository, table: str, who: Principal, now: float, start: int, stop: int | None,
-                   match: Callable[[Record], bool] | None = None) -> tuple[int, list[Record]]:
+                   match: Callable[[Record], bool] | None = None, *, shared: bool = False) -> tuple[int, list[Record]]:
     """How many of the caller's records are visible (and ``match``), and those in ``[start:stop]``, oldest first.
 
     Served by the store's indexes: with no ``match`` and nothing in a delete grace
-    time, a page costs its own size, whatever the size of the table.
+    time, a page costs its own size, whatever the size of the table. ``shared``: the
+    stored records, not copies, for a caller that only presents them (never changes them).
     """
     scope = {"tenant_id": who.tenant_id, "service_id": who.service_id}
     live, grace = {**scope, "deleted": False}, {**scope, "deleted": True, "in_grace": True}
     if match is None and not repo.count(table, grace):
-        return repo.select(table, None, start, stop, where=live)
+        return repo.select(table, None, start, stop, where=live, shared=shared)
     return repo.select(table, lambda r: is_visible(r, who, now) and (match is None or match(r)),
-                       start, stop, where=[live, grace])
+                       start, stop, where=[live, grace], shared=shared)
 
 
 @dataclass(frozen=True)

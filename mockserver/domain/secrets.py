@@ -6,6 +6,7 @@ TinyDB file) and shown masked unless the caller asks for ``secret_returned``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import json
@@ -26,6 +27,8 @@ _PREFIX = "enc:v1:"
 class SecretBox:
     def __init__(self, key: str | bytes) -> None:
         self._fernet = Fernet(key)
+        # A token's clear text, remembered: every update opens the stored secrets, to compare and to keep them.
+        self._decrypt = functools.lru_cache(maxsize=4096)(self._fernet.decrypt)
 
     def seal(self, value: Any) -> Any:
         # JSON-encode first so a secret keeps its JSON type after a round trip.
@@ -35,17 +38,28 @@ class SecretBox:
         return _PREFIX + token
 
     def open(self, value: Any) -> Any:
-        if not (isinstance(value, str) and value.startswith(_PREFIX)):
+        if not _is_sealed(value):
             return value
         try:
-            return json.loads(self._fernet.decrypt(value[len(_PREFIX):].encode()))
+            return json.loads(self._decrypt(value[len(_PREFIX):].encode()))
         except InvalidToken as exc:  # a db written with another key
             raise RuntimeError("stored secret cannot be decrypted with the configured key") from exc
 
-    def seal_config(self, config: dict, secret_keys: Iterable[str]) -> dict:
-        """A config's stored form, ``{"config", "secret_keys"}``: the secrets it holds sealed, and their keys."""
+    def seal_config(self, config: dict, secret_keys: Iterable[str], previous: dict | None = None) -> dict:
+        """A config's stored form, ``{"config", "secret_keys"}``: the secrets it holds sealed, and their keys.
+
+        ``previous``: the stored config it replaces; a secret it already holds keeps its token
+        (a Fernet encryption per secret was a tenth of an update's time).
+        """
         keys = sorted(set(secret_keys) & config.keys())
-        return {"config": _with_values(config, keys, self.seal), "secret_keys": keys}
+        sealed = dict(config)
+        for key in keys:
+            kept = (previous or {}).get(key)
+            # A token only (a value stored in clear is sealed now), compared as JSON text: 1 and true
+            # are equal in Python, not as secrets.
+            unchanged = _is_sealed(kept) and json.dumps(self.open(kept)) == json.dumps(sealed[key])
+            sealed[key] = kept if unchanged else self.seal(sealed[key])
+        return {"config": sealed, "secret_keys": keys}
 
     def open_config(self, stored: dict) -> dict:
         """The config of a record stored by ``seal_config``, secrets in clear."""
@@ -57,6 +71,10 @@ class SecretBox:
             return self.open_config(stored)
         # A sealed value is null exactly when the secret was: masking needs no decryption.
         return mask_config(stored["config"], stored.get("secret_keys", []))
+
+
+def _is_sealed(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith(_PREFIX)
 
 
 def _with_values(config: dict, keys: Iterable[str], change: Callable[[Any], Any]) -> dict:

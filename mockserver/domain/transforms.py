@@ -226,7 +226,7 @@ class TransformService:
             # created_from is kept from the create.
             "tags": existing["tags"] if data.tags is None else list(data.tags),
             "updated_at": iso_now(self.clock()),
-            **self.box.seal_config(config, plugin.secret_keys()),
+            **self.box.seal_config(config, plugin.secret_keys(), existing["config"]),
         }
         implementation = self._as_stored(existing["transform_type"], data.implementation or None)
         if implementation != existing["implementation"]:

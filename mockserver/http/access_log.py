@@ -77,14 +77,12 @@ class AccessLogMiddleware:
         started, clock = time.time(), time.perf_counter()
         # The routes' request.state is this dict: whatever they set there, we read here.
         state = scope.setdefault("state", {})
-        response: dict = {"status": None, "request_id": None, "body": bytearray()}
+        response: dict = {"status": None, "headers": (), "body": bytearray()}
 
         async def capture(message: Message) -> None:
             if message["type"] == "http.response.start":
                 response["status"] = message["status"]
-                headers = dict(message.get("headers", []))
-                if b"x-request-id" in headers:
-                    response["request_id"] = headers[b"x-request-id"].decode("latin-1")
+                response["headers"] = message.get("headers", ())
             elif message["type"] == "http.response.body" and (response["status"] or 0) >= 400:
                 if len(response["body"]) < _MAX_ERROR_BODY:
                     response["body"] += message.get("body", b"")
@@ -99,26 +97,33 @@ class AccessLogMiddleware:
             raise
         finally:
             status = response["status"] or (500 if failure else None)
-            principal = state.get("principal")
-            client = scope.get("client")
-            query = scope.get("query_string", b"").decode("latin-1")
-            exchange = Exchange(
-                time=_timestamp(started),
-                request_id=response["request_id"],
-                remote=f"{client[0]}:{client[1]}" if client else None,
-                client_id=getattr(principal, "client_id", None),
-                method=scope["method"],
-                path=scope["path"] + (f"?{query}" if query else ""),
-                status=status,
-                duration_ms=round((time.perf_counter() - clock) * 1000, 1),
-                detail=failure or (_detail(bytes(response["body"])) if status is None or status >= 400 else None),
-            )
             level = logging.INFO if status is not None and status < 400 else (
                 logging.WARNING if status is not None and status < 500 else logging.ERROR)
             if level == logging.INFO and scope["path"] == HEALTH_PATH:
                 level = logging.DEBUG  # a container's health probe every second would drown the log
-            logger.log(level, "%s %s %s", exchange.method, exchange.path, exchange.status,
-                       extra={"exchange": exchange})
+            if logger.isEnabledFor(level):  # a line the level drops is not built
+                logger.log(level, "%s %s %s", scope["method"], scope["path"], status,
+                           extra={"exchange": _exchange(scope, state, response, status, failure, started, clock)})
+
+
+def _exchange(scope: Scope, state: dict, response: dict, status: int | None, failure: str | None,
+              started: float, clock: float) -> Exchange:
+    principal = state.get("principal")
+    client = scope.get("client")
+    query = scope.get("query_string", b"").decode("latin-1")
+    request_id = next((value.decode("latin-1") for name, value in response["headers"] if name == b"x-request-id"),
+                      None)
+    return Exchange(
+        time=_timestamp(started),
+        request_id=request_id,
+        remote=f"{client[0]}:{client[1]}" if client else None,
+        client_id=getattr(principal, "client_id", None),
+        method=scope["method"],
+        path=scope["path"] + (f"?{query}" if query else ""),
+        status=status,
+        duration_ms=round((time.perf_counter() - clock) * 1000, 1),
+        detail=failure or (_detail(bytes(response["body"])) if status is None or status >= 400 else None),
+    )
 
 
 class TextFormatter(logging.Formatter):

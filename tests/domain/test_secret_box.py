@@ -77,3 +77,15 @@ def test_a_lost_or_wrong_key_stops_start_up_naming_the_file_or_the_flag(tmp_path
     with pytest.raises(StartupError) as err:
         box_for(db, None)
     assert str(err.value).startswith(f"{db}.key is not a Fernet key: ")
+
+
+def test_an_update_keeps_the_token_of_an_unchanged_secret_and_seals_a_changed_or_clear_one():
+    box = SecretBox(Fernet.generate_key())
+    before = box.seal_config({"password": 1, "token": "t", "key": "k!"}, ["password", "token", "key"])["config"]
+    before["key"] = "k!"  # stored in clear (written before the key was a secret): sealed on the next write
+    after = box.seal_config({"password": True, "token": "t", "key": "k!"}, ["password", "token", "key"], before)
+    assert after["config"]["token"] == before["token"]
+    # 1 == True in Python; as secrets they differ, and the new one is kept with its JSON type.
+    assert after["config"]["password"] != before["password"]
+    assert after["config"]["key"] != "k!"
+    assert box.open_config(after) == {"password": True, "token": "t", "key": "k!"}
