@@ -10,8 +10,8 @@ temporary database and prints:
 - journal: RSS growth after 300 requests of 250 KB;
 - cassette: the longest wait of a health probe (sent every 50 ms) while the
   cassette of a full journal is exported, and the export's time;
-- regex: how long ``(a+)+$`` holds a request to ``/aaa…a!`` and a login sent
-  meanwhile, and the same for the largest pattern RE2 is allowed on the longest
+- regex: how long ``(a+)+$`` holds a request to ``/aaa…a!`` and the longest wait
+  of a health probe sent meanwhile, and the same for the largest pattern RE2 is allowed on the longest
   path the server takes.
 
 With ``--compare-with TREE`` (a checkout, e.g. ``git worktree add /tmp/before main``)
@@ -129,7 +129,6 @@ def cassette(mock: Mock) -> None:
 
 def regex(mock: Mock) -> None:
     with httpx.Client(base_url=mock.url, timeout=600) as client:
-        login = {"client_id": "mock-client", "secret": "mock-secret"}
         for pattern, path in ((r"(a+)+$", "/" + "a" * 27 + "!"), (r"(.*a){26}", "/" + "a" * 60_000 + "!")):
             client.delete("/__mock/faults")
             added = client.post("/__mock/faults", json={"match": {"path_regex": pattern}, "respond": {"status": 503}})
@@ -144,8 +143,6 @@ def regex(mock: Mock) -> None:
                 held.append(time.perf_counter() - started)
 
             waited, took = probe_while(mock, request)
-            started = time.perf_counter()
-            client.post("/auth/access-token", json=login)
             print(f"  fault {pattern!r} on a {len(path):,}-char path: request held {held[0] * 1000:.0f} ms, "
                   f"longest health probe meanwhile {waited * 1000:.0f} ms")
             waited, took = probe_while(mock, lambda: client.get("/__mock/requests", params={"path_regex": pattern}))

@@ -8,7 +8,6 @@ from collections import Counter
 from functools import reduce
 from pathlib import Path
 
-import pytest
 from click.testing import CliRunner
 
 from mockserver.cli import main
