@@ -273,7 +273,6 @@ def contract_test(base_url: str, spec: Path | None, token: str | None, client_id
         raise SystemExit(1)
 
 
-
 class ReplayFailed(click.ClickException):
     exit_code = 2  # apart from 1, "differences over the limit", so a CI job can tell the two apart
 

@@ -17,6 +17,7 @@ from http import HTTPStatus
 from typing import Any, Callable, Iterable, Iterator
 
 from mockserver.control.faults import Pattern
+from mockserver.settings import DEFAULT_JOURNAL_BYTES
 
 MASK = "********"
 # Key fragments of secret values (normalised: lower case, "." and "-" as "_"), beside the
@@ -171,7 +172,7 @@ class Filters:
 class Journal:
     """The last ``size`` entries, fewer when they hold more than ``max_bytes`` (the oldest go first)."""
 
-    def __init__(self, size: int, masker: Masker, max_bytes: int = 64 << 20) -> None:
+    def __init__(self, size: int, masker: Masker, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
         self.masker = masker
         self.size = size
         self.max_bytes = max_bytes

@@ -138,7 +138,8 @@ class ControlPlane:
         directory = self.backend.directory
         tenant = directory.tenant(tenant_id)
         return {"tenant_id": tenant.id, "name": tenant.name, "sub_id": tenant.sub_id,
-                "service_id": tenant.service_ids[0], "service_ids": list(tenant.service_ids), "fixture": tenant.id in directory.tenants,
+                "service_id": tenant.service_ids[0], "service_ids": list(tenant.service_ids),
+                "fixture": tenant.id in directory.tenants,
                 "credentials": [{"client_id": c.client_id, "roles": list(c.roles), "description": c.description}
                                 for c in directory.builtin_credentials(tenant.id)]}
 
