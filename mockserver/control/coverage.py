@@ -14,7 +14,7 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from mockserver.control.faults import path_pattern
+from mockserver.control.faults import Pattern, path_pattern
 from mockserver.control.journal import Entry
 
 _METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -27,7 +27,7 @@ class Operation:
     operation_id: str
     method: str
     path: str  # template, e.g. /sources/{id}
-    pattern: re.Pattern
+    pattern: Pattern  # RE2's, as path_pattern makes it
 
     def params(self, path: str) -> dict[str, str]:
         return {name[1:-1]: value for name, value in zip(self.path.split("/"), path.split("/"))
