@@ -38,7 +38,7 @@ from mockserver.http import docs
 from mockserver.http.access_log import AccessLogMiddleware
 from mockserver.http.errors import HANDLERS
 from mockserver.http.routes import api_routes
-from mockserver.http.routing import literal_paths_win
+from mockserver.http.routing import IndexedRouter, literal_paths_win
 from mockserver.http.middleware import BodyLimit, DurableWrites
 from mockserver.settings import Settings
 from mockserver.store import Repository
@@ -214,7 +214,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         backend.repo.close()
 
     literal_paths_win(routes)
-    app = Starlette(routes=routes, exception_handlers=HANDLERS, lifespan=lifespan)
+    app = Starlette(exception_handlers=HANDLERS)
+    app.router = IndexedRouter(routes, lifespan=lifespan)
     app.state.backend = backend
     app.state.control = control
     app.add_middleware(DurableWrites, repo=backend.repo)

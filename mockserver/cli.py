@@ -102,7 +102,7 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     import uvicorn
 
     from mockserver.app import create_app
-    from mockserver.http.access_log import logging_config
+    from mockserver.http.access_log import lighten_log_records, logging_config
 
     delays = _timing(timing, status_delay=status_delay, delete_delay=delete_delay, deploy_delay=deploy_delay)
     settings = Settings(host=host, port=port, db=db, fixtures=fixtures, token_ttl=token_ttl,
@@ -123,6 +123,7 @@ def serve(host: str, port: int, db: str, fixtures: Path, token_ttl: float, statu
     # server's loop through sooner while one runs.
     sys.setswitchinterval(0.001)
     _short_collections()
+    lighten_log_records()
     config = uvicorn.Config(app, log_config=logging_config(log_format, log_level), log_level=log_level,
                             access_log=False,  # the mock's own access log has one line per request
                             ws="none")  # the API has no websocket: importing a websocket stack slowed start-up

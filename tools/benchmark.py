@@ -120,6 +120,9 @@ def rss_mib(pid: int) -> float:
 class Mock:
     """A ``streamkap-mock serve`` process on a database file, from this checkout or from ``tree``."""
 
+    # The server's own default: an access line per request, written (to a file beside the database).
+    log_level = "info"
+
     def __init__(self, db: Path, tree: Path = ROOT) -> None:
         self.db = db
         self.port = free_port()
@@ -132,7 +135,7 @@ class Mock:
         with open(self.log, "ab") as log:
             self.process = subprocess.Popen([sys.executable, "-c", "from mockserver.cli import main; main()",
                                              "serve", "--port", str(self.port), "--db", str(db),
-                                             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=log,
+                                             "--log-level", self.log_level], stdout=subprocess.DEVNULL, stderr=log,
                                             env=env, cwd=db.parent)
         self.startup = wait_until_up(f"{self.url}/auth/access-token", self.process)  # a 405, at once
         token = httpx.post(f"{self.url}/auth/access-token",
@@ -565,7 +568,10 @@ def main() -> None:
     parser.add_argument("--compare-with", type=Path, default=None, metavar="TREE",
                         help="scale: also time restarts of the checkout at TREE (e.g. a git worktree of an "
                              "older commit), in turns with this one")
+    parser.add_argument("--log-level", default=Mock.log_level,
+                        help="the mock's --log-level (default: the server's default, info: a line per request)")
     args = parser.parse_args()
+    Mock.log_level = args.log_level
     if args.what in ("concurrent", "all"):
         concurrent(args)
     if args.what in ("scale", "all"):
