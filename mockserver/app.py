@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,11 +12,11 @@ from typing import Callable, Iterator
 
 from starlette.applications import Starlette
 from starlette.middleware.cors import CORSMiddleware
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.control import routes as control_routes
 from mockserver.control.clock import VirtualClock
-from mockserver.control.middleware import FaultMiddleware, JournalMiddleware
+from mockserver.control.middleware import FaultMiddleware, JournalRecorder
 from mockserver.control.plane import ControlPlane
 from mockserver.domain import ids
 from mockserver.domain.connectors import ConnectorService
@@ -35,8 +34,8 @@ from mockserver.domain.topics import TopicService, TopicStore
 from mockserver.domain.transforms import TransformService
 from mockserver.errors import StartupError
 from mockserver.http import docs
-from mockserver.http.access_log import AccessLogMiddleware
 from mockserver.http.errors import HANDLERS
+from mockserver.http.exchange import ExchangeMiddleware
 from mockserver.http.routes import api_routes
 from mockserver.http.routing import IndexedRouter, literal_paths_win
 from mockserver.http.middleware import BodyLimit, DurableWrites
@@ -140,46 +139,6 @@ def _implementation_defaults(fixtures: Path) -> dict[str, dict]:
         return {code: dict(fields) for code, fields in data.items() if not code.startswith("_")}
 
 
-# Random hex with its ten digits spelt as letters: 128 random bits and never a digit.
-_NO_DIGITS = str.maketrans("0123456789", "ghijklmnop")
-
-
-def new_request_id() -> str:
-    """A request id with no digits at all.
-
-    The 3.x provider retries a failed write whenever its error text contains
-    429, 502, 503 or 504, and that text includes X-Request-Id: random hex ids
-    made 2-3 % of ordinary 4xx answers look retryable (a 10 s back-off each).
-    """
-    return ids.token_hex(16).translate(_NO_DIGITS)
-
-
-# A client's own request id is kept when it is this plain (it reaches logs and the journal).
-_CLIENT_REQUEST_ID = re.compile(rb"[A-Za-z0-9._-]{1,128}")
-
-
-class RequestIdMiddleware:
-    """Every response carries an ``X-Request-Id``: the client's own, when it sent a plain one."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        incoming = dict(scope["headers"]).get(b"x-request-id")
-        plain = incoming is not None and _CLIENT_REQUEST_ID.fullmatch(incoming)
-        request_id = incoming if plain else new_request_id().encode()
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
-            await send(message)
-
-        await self.app(scope, receive, send_with_id)
-
-
 class ReproducibleRun:
     """With --id-seed: each request moves the run's clock one tick and draws its random values from the run."""
 
@@ -225,10 +184,8 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     if settings.cors:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors), allow_methods=["*"],
                            allow_headers=["*"], expose_headers=["X-Request-Id"])
-    app.add_middleware(RequestIdMiddleware)
-    if settings.admin:
-        app.add_middleware(JournalMiddleware, control=control)  # outside the request id: it records the final one
+    # Outside the rest: it gives every answer (a fault's, a 413) its request id, and logs and journals it.
+    app.add_middleware(ExchangeMiddleware, recorder=JournalRecorder(control) if settings.admin else None)
     if run is not None:
         app.add_middleware(ReproducibleRun, run=run)  # outside the journal: it records the run's time
-    app.add_middleware(AccessLogMiddleware)  # outermost: it sees the request id and every answer
     return app

@@ -1,15 +1,15 @@
-"""The one hook into the emulated API: faults answer before the app sees a request; the journal records it.
+"""The hooks into the emulated API: faults answer before the app sees a request; the journal records it.
 
-Both skip the control plane's own paths. The journal sits outside the request-id
-middleware (so it reads the id the client got); faults sit inside it (so a
-faulted answer carries an id too, as the provider logs it).
+Both skip the control plane's own paths. The journal records through
+``http.exchange`` (so it reads the id the client got); faults sit inside that
+layer (so a faulted answer carries an id too, as the provider logs it).
 """
 
 from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from typing import Any, Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -18,7 +18,8 @@ from mockserver.control.faults import RequestFacts, Rule
 from mockserver.control.journal import reason
 from mockserver.control.routes import PREFIX
 from mockserver.errors import ApiError
-from mockserver.http.middleware import declared_too_large
+from mockserver.http.exchange import Answer
+from mockserver.http.middleware import announces_body, declared_too_large
 
 FAULT_KEY = "streamkap_mock.fault"  # scope["state"] key: the rule that answered, for the journal
 TOKEN_PATHS = ("/auth/access-token", "/api/auth/access-token")
@@ -34,6 +35,8 @@ async def _read_body(scope: Scope, receive: Receive, max_body: int) -> tuple[byt
     Reading stops just past ``max_body`` bytes, and does not start when ``Content-Length``
     announces more: ``BodyLimit``, inside, then answers 413 with the rest never read.
     """
+    if not announces_body(scope):
+        return b"", receive
     chunks, size, more = [], 0, not declared_too_large(scope, max_body)
     while more and size <= max_body:
         message = await receive()
@@ -54,8 +57,15 @@ async def _read_body(scope: Scope, receive: Receive, max_body: int) -> tuple[byt
     return body, replay
 
 
+# The request headers the journal and faults read (who calls, and what the journal shows of the request).
+_READ_HEADERS = frozenset((b"authorization", b"x-admin-tenant-id", b"x-admin-service-id", b"host",
+                           b"x-request-id", b"content-type"))
+
+
 def _headers(scope: Scope) -> dict[str, str]:
-    return {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+    # ASGI servers give header names in lower case.
+    return {name.decode("latin-1"): value.decode("latin-1") for name, value in scope["headers"]
+            if name in _READ_HEADERS}
 
 
 def caller(backend: Any, scope: Scope, headers: dict[str, str], body: bytes) -> tuple[str | None, str | None]:
@@ -71,6 +81,8 @@ def caller(backend: Any, scope: Scope, headers: dict[str, str], body: bytes) -> 
     credential = backend.directory.credential(client_id) if client_id else None
     if credential is None:
         return None, client_id
+    if "x-admin-tenant-id" not in headers and "x-admin-service-id" not in headers:
+        return credential.tenant_id, client_id  # what act_as gives when there is nothing to act as
     try:
         who = backend.directory.act_as(backend.directory.principal_for(credential),
                                        headers.get("x-admin-tenant-id"), headers.get("x-admin-service-id"))
@@ -126,61 +138,44 @@ async def _drop(send: Send) -> None:
                 "headers": [(b"content-type", b"application/json"), (b"content-length", b"2")]})
 
 
-class JournalMiddleware:
-    def __init__(self, app: ASGIApp, control: Any) -> None:
-        self.app = app
+class JournalRecorder:
+    """The journal's part of ``http.exchange``: who calls and what they send, taken before the app runs."""
+
+    def __init__(self, control: Any) -> None:
         self.control = control
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if not _emulated(scope):
-            await self.app(scope, receive, send)
-            return
+    def records(self, scope: Scope) -> bool:
+        return _emulated(scope)
+
+    async def begin(self, scope: Scope, receive: Receive) -> tuple[Callable[[Answer], None], Receive]:
         started, at = time.perf_counter(), self.control.clock()
         body, receive = await _read_body(scope, receive, self.control.settings.max_body)
         request_headers = _headers(scope)
         # Who is calling, before the request can change it (a deleted credential, a revoked token).
         who = caller(self.control.backend, scope, request_headers, body)
-        response: dict[str, Any] = {"status": None, "headers": [], "chunks": [], "complete": False}
-
-        async def recording_send(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                response["headers"] = message.get("headers", [])
-            elif message["type"] == "http.response.body":
-                response["chunks"].append(message.get("body", b""))
-                response["complete"] = not message.get("more_body", False)
-            await send(message)
-
-        try:
-            await self.app(scope, receive, recording_send)
-        finally:
-            self._record(scope, at, started, who, request_headers, body, response)
+        return (lambda answer: self._record(scope, at, started, who, request_headers, body, answer)), receive
 
     def _record(self, scope: Scope, at: float, started: float, who: tuple[str | None, str | None],
-                request_headers: dict[str, str], body: bytes, response: dict[str, Any]) -> None:
-        journal = self.control.journal
+                request_headers: dict[str, str], body: bytes, answer: Answer) -> None:
         tenant_id, client_id = who
-        response_headers = {name: value.decode("latin-1") for name, value in response["headers"]
-                            if name in (b"x-request-id", b"content-type")}
         host = request_headers.get("host") or "{}:{}".format(*(scope.get("server") or ("localhost", 80)))
-        journal.record(
+        self.control.journal.record(
             time=at,
-            request_id=response_headers.get(b"x-request-id") or request_headers.get("x-request-id"),
+            request_id=answer.header(b"x-request-id") or request_headers.get("x-request-id"),
             method=scope["method"],
             path=scope["path"],
             query=scope.get("query_string", b"").decode("latin-1"),
             host=host,
             tenant_id=tenant_id,
             client_id=client_id,
-            status=response["status"] if response["complete"] else None,
+            status=answer.status if answer.complete else None,
             # A reproducible run (--id-seed) records no wall-clock duration: the cassette must not vary.
             duration_ms=0.0 if self.control.run else round((time.perf_counter() - started) * 1000, 3),
             request_raw_headers=scope["headers"],
             request_raw=body,
             request_type=request_headers.get("content-type", ""),
-            response_raw_headers=response["headers"],
-            response_raw=b"".join(response["chunks"]),
-            response_type=response_headers.get(b"content-type", ""),
+            response_raw_headers=answer.headers,
+            response_raw=answer.body,
+            response_type=answer.header(b"content-type") or "",
             fault=scope.get("state", {}).get(FAULT_KEY),
         )
-

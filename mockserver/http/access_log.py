@@ -1,21 +1,23 @@
 """One log line per request: when, which request, who, what, how it ended, and why when it failed.
 
-``AccessLogMiddleware`` captures an ``Exchange`` per HTTP request and hands it
-to the ``streamkap_mock.access`` logger; the two formatters render it as text
-or as one JSON object per line. The route layer names the authenticated
-caller by setting ``request.state.principal`` (see ``http.common.authenticate``).
+``log`` makes an ``Exchange`` of each finished HTTP request (``http.exchange``
+captures it) and hands it to the ``streamkap_mock.access`` logger; the two
+formatters render it as text or as one JSON object per line. The route layer
+names the authenticated caller by setting ``request.state.principal`` (see
+``http.common.authenticate``).
 """
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import math
 import re
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Scope
 
 logger = logging.getLogger("streamkap_mock.access")
 # Silent until `serve` configures logging (tests, an embedding app): no stray
@@ -51,12 +53,22 @@ def quoted(value: str) -> str:
     return value if _PLAIN.fullmatch(value) else json.dumps(value)
 
 
+@functools.lru_cache(maxsize=4)
+def _second(whole: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
+
+
 def _timestamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    """UTC to the millisecond, ``2026-01-01T00:00:00.000Z``; the second's text is made once per second."""
+    fraction, whole = math.modf(epoch)
+    micros = round(fraction * 1_000_000)  # as datetime.fromtimestamp rounds it
+    return f"{_second(int(whole) + micros // 1_000_000)}.{micros % 1_000_000 // 1000:03d}Z"
 
 
 def _detail(body: bytes) -> str | None:
     """The ``detail`` of an error body, on one line and bounded."""
+    if len(body) > _MAX_ERROR_BODY:
+        return None
     try:
         detail = json.loads(body)["detail"]
     except (ValueError, KeyError, TypeError):
@@ -66,64 +78,32 @@ def _detail(body: bytes) -> str | None:
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
 
 
-class AccessLogMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        started, clock = time.time(), time.perf_counter()
-        # The routes' request.state is this dict: whatever they set there, we read here.
-        state = scope.setdefault("state", {})
-        response: dict = {"status": None, "headers": (), "body": bytearray()}
-
-        async def capture(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                response["status"] = message["status"]
-                response["headers"] = message.get("headers", ())
-            elif message["type"] == "http.response.body" and (response["status"] or 0) >= 400:
-                if len(response["body"]) < _MAX_ERROR_BODY:
-                    response["body"] += message.get("body", b"")
-            await send(message)
-
-        failure = None
-        try:
-            await self.app(scope, receive, capture)
-        except Exception as exc:
-            # Starlette's outermost error handler turns it into a 500 after we are gone.
-            failure = f"unhandled {type(exc).__name__}"
-            raise
-        finally:
-            status = response["status"] or (500 if failure else None)
-            level = logging.INFO if status is not None and status < 400 else (
-                logging.WARNING if status is not None and status < 500 else logging.ERROR)
-            if level == logging.INFO and scope["path"] == HEALTH_PATH:
-                level = logging.DEBUG  # a container's health probe every second would drown the log
-            if logger.isEnabledFor(level):  # a line the level drops is not built
-                logger.log(level, "%s %s %s", scope["method"], scope["path"], status,
-                           extra={"exchange": _exchange(scope, state, response, status, failure, started, clock)})
-
-
-def _exchange(scope: Scope, state: dict, response: dict, status: int | None, failure: str | None,
-              started: float, clock: float) -> Exchange:
-    principal = state.get("principal")
+def log(scope: Scope, status: int | None, request_id: bytes, error_body: bytes, failure: str | None,
+        started: float, clock: float) -> None:
+    """The line of a finished request; ``status`` None: no answer started; ``error_body``: the answer's, if >= 400."""
+    status = status or (500 if failure else None)
+    level = logging.INFO if status is not None and status < 400 else (
+        logging.WARNING if status is not None and status < 500 else logging.ERROR)
+    if level == logging.INFO and scope["path"] == HEALTH_PATH:
+        level = logging.DEBUG  # a container's health probe every second would drown the log
+    if not logger.isEnabledFor(level):  # a line the level drops is not built
+        return
+    # The routes' request.state is scope["state"]: the caller they authenticated is read here.
+    principal = scope.get("state", {}).get("principal")
     client = scope.get("client")
     query = scope.get("query_string", b"").decode("latin-1")
-    request_id = next((value.decode("latin-1") for name, value in response["headers"] if name == b"x-request-id"),
-                      None)
-    return Exchange(
+    exchange = Exchange(
         time=_timestamp(started),
-        request_id=request_id,
+        request_id=request_id.decode("latin-1"),
         remote=f"{client[0]}:{client[1]}" if client else None,
         client_id=getattr(principal, "client_id", None),
         method=scope["method"],
         path=scope["path"] + (f"?{query}" if query else ""),
         status=status,
         duration_ms=round((time.perf_counter() - clock) * 1000, 1),
-        detail=failure or (_detail(bytes(response["body"])) if status is None or status >= 400 else None),
+        detail=failure or (_detail(error_body) if status is None or status >= 400 else None),
     )
+    logger.log(level, "%s %s %s", scope["method"], scope["path"], status, extra={"exchange": exchange})
 
 
 class TextFormatter(logging.Formatter):

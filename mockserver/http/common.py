@@ -30,15 +30,20 @@ def backend(request: Request) -> Any:
     return request.app.state.backend
 
 
+_AUTH_HEADERS = (b"authorization", b"x-admin-tenant-id", b"x-admin-service-id", b"x-tenant-id")
+
+
 def authenticate(request: Request, need: str | None = None) -> Principal:
     """The caller of this request, scoped by the admin headers; 401/403 otherwise."""
     app = backend(request)
-    who = app.tokens.resolve(request.headers.get("authorization"))
+    # One pass over the raw headers (the first of a repeated one wins, as with Starlette's
+    # Headers): most requests send none of the last three, and Headers pays a KeyError for each.
+    sent = {name.decode(): value.decode("latin-1") for name, value in reversed(request.scope["headers"])
+            if name in _AUTH_HEADERS}
+    who = app.tokens.resolve(sent.get("authorization"))
     request.state.principal = who  # for the access log, the refusals below (403) included
-    who = app.directory.act_as(
-        who, request.headers.get("x-admin-tenant-id"), request.headers.get("x-admin-service-id")
-    )
-    tenant_header = request.headers.get("x-tenant-id")
+    who = app.directory.act_as(who, sent.get("x-admin-tenant-id"), sent.get("x-admin-service-id"))
+    tenant_header = sent.get("x-tenant-id")
     if tenant_header is not None and tenant_header != who.tenant_id:
         raise Forbidden(f"X-Tenant-Id '{tenant_header}' does not match the tenant of the token")
     if need:

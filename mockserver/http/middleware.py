@@ -9,9 +9,19 @@ from mockserver.http.errors import render
 from mockserver.store import Repository
 
 
+def header(scope: Scope, name: bytes) -> bytes | None:
+    """A request header's first value (ASGI gives names in lower case)."""
+    return next((value for key, value in scope["headers"] if key == name), None)
+
+
+def announces_body(scope: Scope) -> bool:
+    """Whether an HTTP/1.1 request has a body: without ``Content-Length`` or ``Transfer-Encoding`` it has none."""
+    return any(key in (b"content-length", b"transfer-encoding") for key, _ in scope["headers"])
+
+
 def declared_too_large(scope: Scope, max_body: int) -> bool:
     """Whether the request's ``Content-Length`` announces a body over ``max_body`` bytes."""
-    length = dict(scope["headers"]).get(b"content-length")
+    length = header(scope, b"content-length")
     return length is not None and length.isdigit() and int(length) > max_body
 
 
