@@ -15,8 +15,10 @@ def header(scope: Scope, name: bytes) -> bytes | None:
 
 
 def announces_body(scope: Scope) -> bool:
-    """Whether an HTTP/1.1 request has a body: without ``Content-Length`` or ``Transfer-Encoding`` it has none."""
-    return any(key in (b"content-length", b"transfer-encoding") for key, _ in scope["headers"])
+    """Whether a request may have a body: in HTTP/1.x, only with ``Content-Length`` or ``Transfer-Encoding``
+    (HTTP/2 frames a body without either)."""
+    return scope.get("http_version") not in ("1.0", "1.1") or any(
+        key in (b"content-length", b"transfer-encoding") for key, _ in scope["headers"])
 
 
 def declared_too_large(scope: Scope, max_body: int) -> bool:
@@ -41,7 +43,7 @@ class BodyLimit:
                                "(--max-body / STREAMKAP_MOCK_MAX_BODY)")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or not announces_body(scope):
             await self.app(scope, receive, send)
             return
         if declared_too_large(scope, self.max_body):

@@ -15,7 +15,8 @@ from tests.conftest import PG_SOURCE_CONFIG
 SOURCE = {"name": "bounded", "connector": "postgresql", "config": PG_SOURCE_CONFIG}
 
 
-def asgi_call(app, method: str, path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes]):
+def asgi_call(app, method: str, path: str, headers: list[tuple[bytes, bytes]], chunks: list[bytes],
+              http_version: str = "1.1"):
     """Run one request through the app: (status, body, chunks the app pulled from the client)."""
     pulled = 0
     sent: list[dict] = []
@@ -30,7 +31,7 @@ def asgi_call(app, method: str, path: str, headers: list[tuple[bytes, bytes]], c
     async def send(message):
         sent.append(message)
 
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": http_version, "method": method,
              "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
              "headers": [(b"host", b"testserver"), *headers], "client": ("127.0.0.1", 1), "server": ("testserver", 80)}
     asyncio.run(app(scope, receive, send))
@@ -52,15 +53,17 @@ def test_a_content_length_over_the_limit_gets_413_before_any_byte_is_read(small_
     assert "10000 bytes" in json.loads(body)["detail"]
 
 
+@pytest.mark.parametrize("http_version,framing", [("1.1", [(b"transfer-encoding", b"chunked")]), ("2", [])],
+                         ids=["HTTP/1.1 chunked", "HTTP/2 (no framing header)"])
 @pytest.mark.parametrize("with_fault", [False, True], ids=["no fault", "a fault rule is active"])
-def test_a_chunked_body_is_cut_off_at_the_limit_as_it_streams(small_limit, with_fault):
+def test_a_chunked_body_is_cut_off_at_the_limit_as_it_streams(small_limit, with_fault, http_version, framing):
     if with_fault:  # the fault middleware reads the body too, to match body_contains
         small_limit.client.post("/__mock/faults", json={"match": {"path": "/tags"}, "respond": {"status": 503}})
     token = small_limit.token()
     chunks = [b"x" * 4_000] * 50  # 200 kB, no length announced
     status, body, pulled = asgi_call(small_limit.client.app, "POST", "/sources",
                                      [(b"authorization", f"Bearer {token}".encode()),
-                                      (b"content-type", b"application/json")], chunks)
+                                      (b"content-type", b"application/json"), *framing], chunks, http_version)
     assert status == 413 and "10000 bytes" in json.loads(body)["detail"]
     assert pulled <= 4  # 12,000 bytes: just past the limit, never the rest of the upload
     journal = small_limit.client.get("/__mock/requests", params={"path": "/sources"}).json()["result"]
