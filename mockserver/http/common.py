@@ -100,8 +100,14 @@ def _invalid_query(name: str, msg: str, kind: str) -> Unprocessable:
     return Unprocessable([{"loc": ["query", name], "msg": msg, "type": kind}])
 
 
+def query_value(request: Request, name: str) -> str | None:
+    """A query parameter's (last) value, or None; an absent one costs no KeyError, as ``query_params.get`` does."""
+    params = request.query_params
+    return params[name] if name in params else None
+
+
 def query_bool(request: Request, name: str, default: bool = False) -> bool:
-    raw = request.query_params.get(name)
+    raw = query_value(request, name)
     if raw is None:
         return default
     if raw.lower() in _TRUE:
@@ -112,7 +118,7 @@ def query_bool(request: Request, name: str, default: bool = False) -> bool:
 
 
 def query_int(request: Request, name: str, default: int, low: int, high: int | None = None) -> int:
-    raw = request.query_params.get(name)
+    raw = query_value(request, name)
     if raw is None:
         return default
     try:
@@ -163,7 +169,7 @@ def path_id(request: Request, name: str = "id") -> str:
 
 def query_id(request: Request, name: str = "id") -> str:
     """A required ObjectId query parameter (``DELETE /transforms?id=...``); malformed is a 422."""
-    value = request.query_params.get(name)
+    value = query_value(request, name)
     if value is None:
         raise _invalid_query(name, "Field required", "missing")
     if not OBJECT_ID_RE.fullmatch(value):
@@ -203,7 +209,7 @@ def check_params(request: Request, query: Iterable[Any], path_params: dict[str, 
 
 def query_choice(request: Request, name: str, choices: tuple[str, ...]) -> str | None:
     """A query parameter that must be one of ``choices`` (422 otherwise), as a FastAPI enum would."""
-    raw = request.query_params.get(name)
+    raw = query_value(request, name)
     if raw is None or raw in choices:
         return raw
     raise _not_a_choice(name, choices)

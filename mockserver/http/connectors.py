@@ -11,7 +11,7 @@ from mockserver.domain.connectors import SINGULAR, ConnectorInput, ConnectorServ
 from mockserver.domain.records import Page, envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
-    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_list, query_page, respond,
+    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_list, query_page, respond, query_value,
 )
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, UNWIND_TOPICS, WAIT, Param, operation,
@@ -53,7 +53,7 @@ def connector_routes(entity_type: str) -> list[Route]:
         who = authenticate(request, READ)
         filters = Filters(
             ids=query_list(request, "ids"),
-            partial_name=request.query_params.get("partial_name"),
+            partial_name=query_value(request, "partial_name"),
             connectors=query_list(request, "connector"),
             statuses=query_list(request, "status"),
         )

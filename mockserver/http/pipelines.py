@@ -8,7 +8,7 @@ from mockserver.domain.pipelines import PipelineInput, PipelineService
 from mockserver.domain.records import envelope, envelope_of_one
 from mockserver.domain.tenancy import READ, WRITE
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_bool, query_page, respond,
+    authenticate, backend, parse_body, path_id, query_bool, query_page, respond, query_value,
 )
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, operation,
@@ -46,7 +46,7 @@ async def list_all(request: Request):
     _flags(request)
     page = query_page(request)
     svc = _service(request)
-    total, records = svc.list(who, page, request.query_params.get("partial_name"))
+    total, records = svc.list(who, page, query_value(request, "partial_name"))
     return respond(PipelineEnvelope, envelope(page, total, [svc.present(r) for r in records]))
 
 

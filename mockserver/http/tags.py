@@ -7,7 +7,7 @@ from starlette.requests import Request
 from mockserver.domain.tags import TAG_TYPES, TagFilters, TagInput, TagService
 from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.http.common import (
-    authenticate, backend, parse_body, path_id, query_choices, query_list, respond,
+    authenticate, backend, parse_body, path_id, query_choices, query_list, respond, query_value,
 )
 from mockserver.http.routing import OBJECT_ID, Param, operation
 from mockserver.models.tags import Tag, TagList, TagRequest, TagSearch
@@ -20,7 +20,7 @@ def _service(request: Request) -> TagService:
 def _query_filters(request: Request) -> TagFilters:
     return TagFilters(
         ids=query_list(request, "tag_ids"),
-        name=request.query_params.get("tag_name"),
+        name=query_value(request, "tag_name"),
         entity_types=query_choices(request, "tag_type", TAG_TYPES),
     )
 

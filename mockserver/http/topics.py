@@ -13,7 +13,7 @@ from mockserver.domain.tenancy import READ, WRITE
 from mockserver.domain.topics import ENTITY_TYPES, MetricsQuery, MetricsWindow, TopicFilters, TopicService
 from mockserver.errors import Unprocessable
 from mockserver.http.common import (
-    authenticate, backend, parse_body, query_bool, query_int, query_list, query_page, respond,
+    authenticate, backend, parse_body, query_bool, query_int, query_list, query_page, respond, query_value,
 )
 from mockserver.http.routing import PAGE, PAGE_SIZE, PARTIAL_NAME, Param, operation
 from mockserver.models.topics import (
@@ -29,13 +29,13 @@ def _service(request: Request) -> TopicService:
 
 
 def _filters(request: Request) -> TopicFilters:
-    entity_type = request.query_params.get("entity_type")
+    entity_type = query_value(request, "entity_type")
     if entity_type is not None and entity_type not in ENTITY_TYPES:
         raise Unprocessable([{"loc": ["query", "entity_type"], "type": "enum",
                               "msg": f"Input should be one of {', '.join(ENTITY_TYPES)}"}])
     # The provider repeats ``entity_id=``; the documented spelling is ``entity_ids``.
     ids = (query_list(request, "entity_id") or []) + (query_list(request, "entity_ids") or [])
-    return TopicFilters(entity_type, ids or None, request.query_params.get("partial_name"))
+    return TopicFilters(entity_type, ids or None, query_value(request, "partial_name"))
 
 
 async def list_all(request: Request):

@@ -10,7 +10,7 @@ from mockserver.domain.tenancy import READ, WRITE, Principal
 from mockserver.domain.transforms import ImplementationInput, TransformInput, TransformService
 from mockserver.errors import BadRequest
 from mockserver.http.common import (
-    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_id, query_page, respond,
+    authenticate, backend, parse_body, show_secrets, path_id, query_bool, query_id, query_page, respond, query_value,
 )
 from mockserver.http.routing import (
     OBJECT_ID, PAGE, PAGE_SIZE, PARTIAL_NAME, SECRET_RETURNED, WAIT, Param, operation,
@@ -43,7 +43,7 @@ async def list_all(request: Request):
     page = query_page(request)
     query_bool(request, "unwind_topics", True)  # validated; topics are listed either way (see domain/transforms.py)
     svc = service(request)
-    total, records = svc.list(who, page, request.query_params.get("partial_name"))
+    total, records = svc.list(who, page, query_value(request, "partial_name"))
     secret_returned = show_secrets(request)
     return respond(TransformEnvelope, envelope(page, total, [svc.present(r, secret_returned=secret_returned)
                                                              for r in records]))
@@ -122,7 +122,7 @@ async def put_implementation(request: Request):
 async def deploy_preview(request: Request):
     who = authenticate(request, WRITE)
     result = service(request).deploy(who, path_id(request), jobs.PREVIEW, request.path_params["version"],
-                                     request.query_params.get("replay_window"))
+                                     query_value(request, "replay_window"))
     return respond(DeployResult, result)
 
 
