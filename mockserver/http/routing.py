@@ -165,10 +165,13 @@ class IndexedRouter(Router):
         route_head, methods = _head(route.path), getattr(route, "methods", None)
         return route_head in (None, head) and (not methods or method in methods)
 
+    def candidates(self, scope: Scope) -> list[BaseRoute]:
+        """The routes that may match an HTTP request fully, in the router's order."""
+        return self._candidates.get((scope["method"], get_route_path(scope).lstrip("/").partition("/")[0]), [])
+
     async def app(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
-            key = scope["method"], get_route_path(scope).lstrip("/").partition("/")[0]
-            for route in self._candidates.get(key, ()):
+            for route in self.candidates(scope):
                 match, child_scope = route.matches(scope)
                 if match is Match.FULL:
                     scope.setdefault("router", self)
