@@ -112,13 +112,13 @@ async def _requests(op: str, count: int, variant: str) -> None:
                    for i in ids]
         (folder / "records.json").write_text(json.dumps(records))
         app = bare_stack.build(folder / "bare.journal", folder / "records.json")
-    put_body = source_body("put-name")
-    put_body["config"] = {k: v for k, v in put_body["config"].items() if k not in ("slot.name", "publication.name")}
+    # An update keeps the slot and publication (set once) and gives a name no other source holds.
+    put_config = {k: v for k, v in source_body("put")["config"].items() if k not in ("slot.name", "publication.name")}
     calls = {
         "get": lambda n: _call(app, "GET", f"/sources/{ids[n % len(ids)]}", headers=auth),
         "list": lambda n: _call(app, "GET", "/sources", b"page=5&page_size=10", headers=auth),
-        "put": lambda n: _call(app, "PUT", f"/sources/{ids[n % len(ids)]}", body=json.dumps(put_body).encode(),
-                               headers=auth),
+        "put": lambda n: _call(app, "PUT", f"/sources/{ids[n % len(ids)]}", headers=auth, body=json.dumps(
+            {"name": f"put-{n}", "connector": "postgresql", "config": put_config}).encode()),
         "post": lambda n: _call(app, "POST", "/sources", body=json.dumps(source_body(f"new-{n}")).encode(),
                                 headers=auth),
     }
