@@ -251,6 +251,10 @@ class FaultBook:
                     return rule
         return None
 
+    def __bool__(self) -> bool:
+        """Whether any rule is set: asked on every request, so no lock (a dict's length is read whole)."""
+        return bool(self._rules)
+
     def all(self) -> list[Rule]:
         with self._lock:
             return list(self._rules.values())

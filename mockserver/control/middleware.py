@@ -98,7 +98,7 @@ class FaultMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         faults = self.control.faults
-        if not _emulated(scope) or not faults.all():
+        if not faults or not _emulated(scope):
             await self.app(scope, receive, send)
             return
         body, receive = await _read_body(scope, receive, self.control.settings.max_body)
