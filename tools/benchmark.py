@@ -46,6 +46,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 import httpx
 
@@ -234,6 +235,18 @@ def wrk(url: str, script: str | None, duration: int, connections: int, headers: 
             "socket_errors": errors.group(1) if errors else ""}
 
 
+def settled(count: Callable[[], int]) -> int:
+    """A count once it stops moving: wrk stops counting at its deadline, with up to one request
+    per connection still in the server, which it then answers (and a create adds a record)."""
+    last = count()
+    while True:
+        time.sleep(0.3)
+        now = count()
+        if now == last:
+            return now
+        last = now
+
+
 def lua_script(kind: str, method: str, path: str, body: dict, ids: list[str], auth: dict) -> str:
     template = json.dumps(body).replace(json.dumps(kind + "-name")[1:-1], "__NAME__")
     return LUA % {"ids": ",".join(json.dumps(i) for i in ids[:200]), "template": template, "kind": kind,
@@ -346,8 +359,8 @@ def concurrent(args: argparse.Namespace) -> None:
                 stop.set()
                 if probe:
                     probe.join()
-            before = mock.http.get("/sources?page_size=1").json()["total"]
-            bare_before = bare.total()
+            before = settled(lambda: mock.http.get("/sources?page_size=1").json()["total"])
+            bare_before = settled(bare.total)
         finally:
             mock.stop()
             bare.stop()
