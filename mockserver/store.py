@@ -910,10 +910,10 @@ class Repository:
     # ---- the public interface ------------------------------------------------------
 
     def insert(self, table: str, record: Record) -> Record:
-        stored = _copy(record)
+        """Store a copy of ``record``; returns ``record`` itself (the caller's, as it was)."""
         with self.transaction():
-            self._write(table, stored, new=True)
-        return _copy(record)
+            self._write(table, _copy(record), new=True)
+        return record
 
     def insert_many(self, table: str, records: Iterable[Record]) -> None:
         """Insert several records in one transaction."""
@@ -932,8 +932,9 @@ class Repository:
             return doc if doc is None or shared else _copy(doc)
 
     def replace(self, table: str, record: Record) -> Record:
+        """Store a copy of ``record`` in place of the one with its id; returns ``record`` itself."""
         self.replace_many(table, [record])
-        return _copy(record)
+        return record
 
     def replace_many(self, table: str, records: Iterable[Record]) -> None:
         """Replace stored records by id, in one transaction."""
@@ -942,9 +943,10 @@ class Repository:
                 self._write(table, _copy(record), new=False)
 
     def find(self, table: str, predicate: Callable[[Record], bool] | None = None, *,
-             where: Where | list[Where] | None = None) -> list[Record]:
-        """Every record matching ``where`` (field equalities, served by an index) and ``predicate``, oldest first."""
-        return self.select(table, predicate, where=where)[1]
+             where: Where | list[Where] | None = None, shared: bool = False) -> list[Record]:
+        """Every record matching ``where`` (field equalities, served by an index) and ``predicate``, oldest first;
+        ``shared``: see ``select``."""
+        return self.select(table, predicate, where=where, shared=shared)[1]
 
     def select(self, table: str, predicate: Callable[[Record], bool] | None = None,
                start: int = 0, stop: int | None = None, *,
