@@ -311,6 +311,11 @@ class Plugin:
         self.fields: dict[str, FieldSpec] = {f.name: f for f in spec.config}
         self.user_fields = [f for f in spec.config if f.user_defined]
         self.computed_fields = [f for f in spec.config if not f.user_defined]
+        # What steps of prepare() look at, worked out once: most concern a few fields, not all.
+        self._defaults = [(f.name, f.value.default, f.set_once) for f in self.user_fields]
+        self._required = [f for f in self.user_fields if f.required]
+        self._set_once = [f for f in self.user_fields if f.set_once]
+        self._conditional_secrets = [f for f in self.user_fields if f.secret and f.conditions]
         self.problems: list[str] = []
         self.resolution_order: list[FieldSpec] = self._order()
         self.problems += self._static_problems()
@@ -386,17 +391,13 @@ class Plugin:
         result = copy.deepcopy(config)  # never touch the caller's dicts
 
         # Absent keys: set-once ones keep their stored value, the rest take defaults.
-        for f in self.user_fields:
-            if f.name in result:
-                continue
-            if f.set_once and existing is not None and f.name in existing:
-                result[f.name] = _own_copy(existing[f.name])
-            else:
-                result[f.name] = _own_copy(f.value.default)
+        for name, default, set_once in self._defaults:
+            if name not in result:
+                kept = set_once and existing is not None and name in existing
+                result[name] = _own_copy(existing[name] if kept else default)
 
-        missing = sorted(f.name for f in self.user_fields
-                         if f.required and result.get(f.name) is None
-                         and all(c.holds(result) for c in f.conditions))
+        missing = sorted(f.name for f in self._required
+                         if result.get(f.name) is None and all(c.holds(result) for c in f.conditions))
         if missing:
             raise BadRequest("Missing required config: " + ", ".join(missing))
 
@@ -409,17 +410,16 @@ class Plugin:
                 raise BadRequest(f'Invalid value for "{key}": {problem}')
 
         if existing is not None:
-            for f in self.user_fields:
-                if f.set_once and f.name in existing and not self._unchanged(
-                        f.name, existing[f.name], result.get(f.name)):
+            for f in self._set_once:
+                if f.name in existing and not self._unchanged(f.name, existing[f.name], result.get(f.name)):
                     raise BadRequest(f'"{f.name}" cannot be changed after creation')
 
         # A secret the request switches off (a condition on a key it sent fails) keeps no value:
         # the backend answers null, even with secret_returned=true, and 3.x restores its own value.
         # A switch left to its default does not count: the 2.x iceberg acceptance test sends AWS
         # keys without the later credentials toggle and reads them back.
-        for f in self.user_fields:
-            failed = [c for c in f.conditions if not c.holds(result)] if f.secret else []
+        for f in self._conditional_secrets:
+            failed = [c for c in f.conditions if not c.holds(result)]
             if failed and all(c.config in config for c in failed):
                 result[f.name] = None
 
