@@ -318,6 +318,9 @@ class Plugin:
         self._conditional_secrets = [f for f in self.user_fields if f.secret and f.conditions]
         self.problems: list[str] = []
         self.resolution_order: list[FieldSpec] = self._order()
+        # Each computed field as prepare() resolves it: its name, resolver and dependencies (None: a problem).
+        self._resolution = [(f.name, RESOLVERS.get(f.value.function_name or ""), tuple(f.value.dependencies))
+                            for f in self.resolution_order]
         self.problems += self._static_problems()
 
     def __repr__(self) -> str:
@@ -425,14 +428,12 @@ class Plugin:
 
         # Computed keys always win over whatever the request carried under that name.
         view = MappingProxyType(result)
-        for f in self.resolution_order:
-            ctx = ResolverContext(entity_id=entity_id, entity_type=self.entity_type,
-                                  connector=self.code, field=f.name,
-                                  dependencies=tuple(f.value.dependencies), config=view)
-            value = RESOLVERS[f.value.function_name](ctx)
+        for name, resolve, dependencies in self._resolution:
+            value = resolve(ResolverContext(entity_id=entity_id, entity_type=self.entity_type, connector=self.code,
+                                            field=name, dependencies=dependencies, config=view))
             if inspect.isawaitable(value):
                 value = await value
-            result[f.name] = value
+            result[name] = value
         return result
 
     @staticmethod
