@@ -74,9 +74,10 @@ class TopicStore:
                 topic = new_topic(who, entity_type, entity_id, name, now)
                 new.append(topic)
             result.append(topic)
-        with self._repo.transaction():
-            self._repo.insert_many(TABLE, new)
-            self._repo.replace_many(TABLE, [mark_deleted(stale, now, 0) for stale in existing.values()])
+        if new or existing:  # most updates keep the same topics: nothing to write
+            with self._repo.transaction():
+                self._repo.insert_many(TABLE, new)
+                self._repo.replace_many(TABLE, [mark_deleted(stale, now, 0) for stale in existing.values()])
         return result
 
     def drop_all(self, entity_id: str, now: float) -> None:
