@@ -76,6 +76,12 @@ def _key_of(value: Any) -> Any:
     return dumps(value) if isinstance(value, (list, dict)) else value
 
 
+@functools.lru_cache(maxsize=1024)  # the fields of a lookup, as the code names them: a few dozen
+def _index_fields(fields: tuple[Field, ...]) -> tuple[Field, ...]:
+    """The index serving a lookup on ``fields``: the same whatever their order."""
+    return tuple(sorted(fields, key=repr))
+
+
 @functools.lru_cache(maxsize=None)  # one per index: a write computes the keys of every index of its table
 def _direct_key(fields: tuple[Field, ...]) -> Callable[[Record], tuple]:
     """A record's index key, read directly; KeyError or TypeError where ``Repository._index_key`` must build it."""
@@ -660,8 +666,8 @@ class Repository:
             return _Rows(self, rows, None)
         lists = []
         for clause in [where] if isinstance(where, dict) else where:
-            fields = tuple(sorted(clause, key=repr))
-            bucket = self._index(table, fields).get(tuple(_key_of(clause[f]) for f in fields))
+            fields = _index_fields(tuple(clause))
+            bucket = self._index(table, fields).get(tuple([_key_of(clause[f]) for f in fields]))
             if bucket:
                 lists.append(bucket)
         keys = lists[0] if len(lists) == 1 else list(heapq.merge(*lists))
