@@ -394,22 +394,28 @@ class Plugin:
         result = copy.deepcopy(config)  # never touch the caller's dicts
 
         # Absent keys: set-once ones keep their stored value, the rest take defaults.
+        defaulted: set[str] = set()
         for name, default, set_once in self._defaults:
             if name not in result:
-                kept = set_once and existing is not None and name in existing
-                result[name] = _own_copy(existing[name] if kept else default)
+                if set_once and existing is not None and name in existing:
+                    result[name] = _own_copy(existing[name])
+                else:
+                    result[name] = _own_copy(default)
+                    defaulted.add(name)
 
         missing = sorted(f.name for f in self._required
                          if result.get(f.name) is None and all(c.holds(result) for c in f.conditions))
         if missing:
             raise BadRequest("Missing required config: " + ", ".join(missing))
 
+        # Defaults were checked when the plugin was read (a plugin with a bad one is not used): the
+        # values sent and those kept are checked here, and only what was sent can be undeclared.
         for f in self.user_fields:
             value = result.get(f.name)
-            if value is not None and (problem := value_problem(f, value)):
+            if value is not None and f.name not in defaulted and (problem := value_problem(f, value)):
                 raise BadRequest(f'Invalid value for "{f.name}": {problem}')
-        for key, value in result.items():
-            if key not in self.fields and (problem := undeclared_problem(self.entity_type, value)):
+        for key in config:
+            if key not in self.fields and (problem := undeclared_problem(self.entity_type, result[key])):
                 raise BadRequest(f'Invalid value for "{key}": {problem}')
 
         if existing is not None:
