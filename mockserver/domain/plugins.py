@@ -224,7 +224,7 @@ def undeclared_problem(entity_type: str, value: Any) -> str | None:
 
 
 def _own_copy(value: Any) -> Any:
-    """A copy a config can change freely: a string, number, boolean or null is its own (most defaults are)."""
+    """A copy a config can change freely: a string, number, boolean or null is its own (most values are)."""
     return value if value is None or isinstance(value, (str, int, float)) else copy.deepcopy(value)
 
 
@@ -391,7 +391,7 @@ class Plugin:
                                         + "; ".join(self.problems))
         if not isinstance(config, dict):
             raise BadRequest("config must be an object")
-        result = copy.deepcopy(config)  # never touch the caller's dicts
+        result = {key: _own_copy(value) for key, value in config.items()}  # never touch the caller's dicts
 
         # Absent keys: set-once ones keep their stored value, the rest take defaults.
         defaulted: set[str] = set()
