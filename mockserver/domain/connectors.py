@@ -71,8 +71,11 @@ class ConnectorService:
         return find_visible(self.repo, self.entity_type, who, entity_id, self.clock(), shared=True)
 
     def require(self, who: Principal, entity_id: str) -> Record:
-        """The caller's entity to change: one deleted, even within its delete grace time, is gone."""
-        record = find_live(self.repo, self.entity_type, who, entity_id)
+        """The caller's entity to change: one deleted, even within its delete grace time, is gone.
+
+        The stored record itself: a change is written as a new record (``{**record, ...}``), never made to it.
+        """
+        record = find_live(self.repo, self.entity_type, who, entity_id, shared=True)
         if record is None:
             raise NotFound()
         return record
@@ -183,8 +186,8 @@ class ConnectorService:
     def act(self, who: Principal, entity_id: str, action: str) -> Record:
         record = self.require(who, entity_id)
         now = self.clock()
-        record["status"] = lifecycle.apply_action(record["status"], action, now, self.timing.status_delay)
-        return self.repo.replace(self.entity_type, record)
+        status = lifecycle.apply_action(record["status"], action, now, self.timing.status_delay)
+        return self.repo.replace(self.entity_type, {**record, "status": status})
 
     # ---- presentation ------------------------------------------------------
 

@@ -70,9 +70,11 @@ def find_visible(repo: Repository, table: str, who: Principal, entity_id: str, n
     return record if record is not None and is_visible(record, who, now) else None
 
 
-def find_live(repo: Repository, table: str, who: Principal, entity_id: str) -> Record | None:
-    """The caller's record by id if it is not deleted (not even within its grace time), else None."""
-    record = repo.get(table, entity_id)
+def find_live(repo: Repository, table: str, who: Principal, entity_id: str, *,
+              shared: bool = False) -> Record | None:
+    """The caller's record by id if it is not deleted (not even within its grace time), else None;
+    ``shared``: the stored record itself, which a caller must not change (see ``Repository.select``)."""
+    record = repo.get(table, entity_id, shared=shared)
     return record if record is not None and is_live(record) and in_scope(record, who) else None
 
 

