@@ -3,6 +3,7 @@
     python tools/benchmark.py concurrent [--records 1000] [--duration 10] [--connections 32] [--no-json-server]
     python tools/benchmark.py profile [--duration 10] [--top 15]
     python tools/benchmark.py scale [--sizes 1000,10000,100000] [--samples 200] [--compare-with TREE]
+    python tools/benchmark.py turns --compare-with TREE [--rounds 3] [--duration 4]
     python tools/benchmark.py            # both
 
 ``concurrent`` runs ``wrk -t2 -c<connections> -d<duration>s`` (Debian: ``apt-get install wrk``)
@@ -19,6 +20,11 @@ the mock and json-server on those records (json-server's executable is run direc
 record`` (``pip install py-spy``; it needs ptrace rights) and prints, per op, the
 functions with the most samples: own % (on top of the stack) and cumulative %
 (anywhere in it), counted over the server's event-loop thread and its workers.
+
+``turns`` runs the same four operations against a mock from this checkout and
+one from ``--compare-with TREE`` (e.g. ``git worktree add /tmp/before <commit>``),
+each on its own copy of the same records, in turns for ``--rounds`` rounds, and
+prints the medians: a change measured beside what it changes, on the same machine.
 
 ``scale`` fills a database with N sources (copies of one made through the API),
 then prints start-up time (on that file, then on a restart), RSS, file size and
@@ -449,6 +455,46 @@ def short(frame: str) -> str:
     return f"{path.split('/')[-1] if 'mockserver' not in frame else path}:{function}"
 
 
+def copy_of(db: Path, folder: Path) -> Path:
+    """A copy of a database and the files beside it (journal, key, index), for a server of its own."""
+    folder.mkdir()
+    for path in db.parent.glob(db.name + "*"):
+        if path.is_file():
+            shutil.copy(path, folder / path.name)
+    return folder / db.name
+
+
+def turns(args: argparse.Namespace) -> None:
+    """The four operations against a mock from this tree and one from ``--compare-with``, in turns."""
+    if shutil.which("wrk") is None or args.compare_with is None:
+        raise SystemExit("turns needs wrk (apt-get install wrk) and --compare-with TREE")
+    trees = {"that tree": args.compare_with, "this tree": ROOT}
+    load = os.getloadavg()[0]
+    with tempfile.TemporaryDirectory() as tmp:
+        db = Path(tmp) / "db.json"
+        ids = fill(db, args.records)
+        results: dict[str, dict[str, list[dict]]] = {name: {} for name in trees}
+        for round_number in range(args.rounds):
+            for name, tree in trees.items():
+                mock = Mock(copy_of(db, Path(tmp) / f"{round_number}-{name.split()[0]}"), tree)
+                try:
+                    for op, target in operations(mock.url, ids, mock.headers, args.records // 20).items():
+                        results[name].setdefault(op, []).append(
+                            wrk(*target, args.duration, args.connections, mock.headers, mock.process.pid))
+                finally:
+                    mock.stop()
+    print(f"\nwrk -t2 -c{args.connections} -d{args.duration}s, {args.records} stored sources, {args.rounds} rounds "
+          f"in turns, medians; that tree: {args.compare_with}; load average {load:.2f} at the start")
+    print("| op | that tree req/s | this tree req/s | change | CPU ms per request, that / this | non-2xx |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for op in results["this tree"]:
+        that, this = ({key: statistics.median(row[key] for row in results[name][op]) for key in ("rps", "cpu_ms")}
+                      for name in trees)
+        bad = sum(row["non2xx"] for name in trees for row in results[name][op])
+        print(f"| {op} | {that['rps']:,.0f} | {this['rps']:,.0f} | {this['rps'] / that['rps'] - 1:+.0%} | "
+              f"{that['cpu_ms']:.3f} / {this['cpu_ms']:.3f} | {bad} |")
+
+
 def profile(args: argparse.Namespace) -> None:
     if shutil.which("wrk") is None or shutil.which("py-spy") is None:
         raise SystemExit("profile needs wrk (apt-get install wrk) and py-spy (pip install py-spy)")
@@ -498,13 +544,7 @@ def scale(args: argparse.Namespace) -> None:
             db = Path(tmp) / "db.json"
             ids = fill(db, size)
             file_mb = db.stat().st_size / 2 ** 20
-            other_db = None
-            if args.compare_with:  # its own copy: each tree writes its own files
-                other_db = Path(tmp) / "other" / db.name
-                other_db.parent.mkdir()
-                for path in db.parent.glob(db.name + "*"):
-                    if path.is_file():
-                        shutil.copy(path, other_db.parent / path.name)
+            other_db = copy_of(db, Path(tmp) / "other") if args.compare_with else None
             first = Mock(db)  # a file the server did not write: it checks every record once
             if size:  # as a user's earlier session would: its indexes are rebuilt at each restart
                 first.http.get(f"/sources/{ids[size // 2]}")
@@ -567,7 +607,8 @@ def scale(args: argparse.Namespace) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("what", nargs="?", choices=["concurrent", "scale", "profile", "all"], default="all")
+    parser.add_argument("what", nargs="?", choices=["concurrent", "scale", "profile", "turns", "all"],
+                        default="all")
     parser.add_argument("--records", type=int, default=1000, help="stored sources for the concurrent run")
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
@@ -580,7 +621,8 @@ def main() -> None:
                         help="restarts per size in the scale run, and per server for the concurrent run's start-up")
     parser.add_argument("--compare-with", type=Path, default=None, metavar="TREE",
                         help="scale: also time restarts of the checkout at TREE (e.g. a git worktree of an "
-                             "older commit), in turns with this one")
+                             "older commit), in turns with this one; turns: the tree to run beside this one")
+    parser.add_argument("--rounds", type=int, default=3, help="turns: rounds of the four operations per tree")
     parser.add_argument("--log-level", default=Mock.log_level,
                         help="the mock's --log-level (default: the server's default, info: a line per request)")
     args = parser.parse_args()
@@ -591,6 +633,8 @@ def main() -> None:
         scale(args)
     if args.what == "profile":
         profile(args)
+    if args.what == "turns":
+        turns(args)
 
 
 if __name__ == "__main__":
