@@ -25,7 +25,7 @@ logger = logging.getLogger("streamkap_mock.access")
 logger.addHandler(logging.NullHandler())
 
 # Error bodies are small JSON objects; a larger one is not ours and is not kept.
-_MAX_ERROR_BODY = 64 * 1024
+MAX_ERROR_BODY = 64 * 1024
 HEALTH_PATH = "/__mock/health"
 _MAX_DETAIL = 500
 
@@ -67,7 +67,7 @@ def _timestamp(epoch: float) -> str:
 
 def _detail(body: bytes) -> str | None:
     """The ``detail`` of an error body, on one line and bounded."""
-    if len(body) > _MAX_ERROR_BODY:
+    if len(body) > MAX_ERROR_BODY:
         return None
     try:
         detail = json.loads(body)["detail"]

@@ -27,7 +27,8 @@ class Answer:
 
     status: int | None = None
     headers: list[tuple[bytes, bytes]] = field(default_factory=list)
-    chunks: list[bytes] = field(default_factory=list)
+    chunks: list[bytes] = field(default_factory=list)  # the body parts kept (see ExchangeMiddleware)
+    kept: int = 0  # their bytes
     complete: bool = False
 
     def header(self, name: bytes) -> str | None:
@@ -94,7 +95,11 @@ class ExchangeMiddleware:
                 message["headers"] = answer.headers = [*message.get("headers", []), (b"x-request-id", request_id)]
                 answer.status = message["status"]
             elif message["type"] == "http.response.body":
-                answer.chunks.append(message.get("body", b""))
+                # The journal keeps the whole answer, the access line an error's small body: a long
+                # answer neither records (a streamed cassette export) is passed on, never held.
+                if record is not None or ((answer.status or 0) >= 400 and answer.kept < access_log.MAX_ERROR_BODY):
+                    answer.chunks.append(chunk := message.get("body", b""))
+                    answer.kept += len(chunk)
                 answer.complete = not message.get("more_body", False)
             await send(message)
 
