@@ -32,7 +32,8 @@ class Answer:
     complete: bool = False
 
     def header(self, name: bytes) -> str | None:
-        return next((value.decode("latin-1") for key, value in self.headers if key == name), None)
+        value = header(self.headers, name)
+        return None if value is None else value.decode("latin-1")
 
     @property
     def body(self) -> bytes:
@@ -68,7 +69,7 @@ def new_request_id() -> str:
 
 def _request_id(scope: Scope) -> bytes:
     """The client's own ``X-Request-Id`` when it sent a plain one, else a new one."""
-    incoming = header(scope, b"x-request-id")
+    incoming = header(scope["headers"], b"x-request-id")
     return incoming if incoming is not None and _CLIENT_REQUEST_ID.fullmatch(incoming) else new_request_id().encode()
 
 

@@ -9,9 +9,9 @@ from mockserver.http.errors import render
 from mockserver.store import Repository
 
 
-def header(scope: Scope, name: bytes) -> bytes | None:
-    """A request header's first value (ASGI gives names in lower case)."""
-    return next((value for key, value in scope["headers"] if key == name), None)
+def header(headers: list[tuple[bytes, bytes]], name: bytes) -> bytes | None:
+    """The first value of a header in an ASGI header list (a request's or an answer's: names in lower case)."""
+    return next((value for key, value in headers if key == name), None)
 
 
 def announces_body(scope: Scope) -> bool:
@@ -23,7 +23,7 @@ def announces_body(scope: Scope) -> bool:
 
 def declared_too_large(scope: Scope, max_body: int) -> bool:
     """Whether the request's ``Content-Length`` announces a body over ``max_body`` bytes."""
-    length = header(scope, b"content-length")
+    length = header(scope["headers"], b"content-length")
     return length is not None and length.isdigit() and int(length) > max_body
 
 
