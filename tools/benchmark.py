@@ -77,6 +77,11 @@ def source_body(name: str) -> dict:
             "config": {**CONFIG, "slot.name": f"slot_{name}", "publication.name": f"pub_{name}"}}
 
 
+def update_body(name: str) -> dict:
+    """A source's whole-body update: no slot or publication, which are set once and kept."""
+    return {"name": name, "connector": "postgresql", "config": dict(CONFIG)}
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -302,13 +307,10 @@ class BareStack:
 
 def operations(base: str, ids: list[str], auth: dict, middle: int) -> dict[str, tuple[str, str | None]]:
     """The four measured operations on the mock's paths (the bare stack answers the same ones)."""
-    put_body = source_body("put-name")
-    # No slot or publication in the body: they are set once, and an update keeps them.
-    put_body["config"] = {k: v for k, v in put_body["config"].items() if k not in ("slot.name", "publication.name")}
     return {
         "GET /sources/{id}": (f"{base}/sources/{ids[len(ids) // 2]}", None),
         "GET /sources (page of 10)": (f"{base}/sources?page={middle}&page_size=10", None),
-        "PUT /sources/{id}": (base, lua_script("put", "PUT", "/sources/", put_body, ids, auth)),
+        "PUT /sources/{id}": (base, lua_script("put", "PUT", "/sources/", update_body("put-name"), ids, auth)),
         "POST /sources": (base, lua_script("post", "POST", "/sources", source_body("post-name"), ids, auth)),
     }
 

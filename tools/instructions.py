@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 
-from benchmark import source_body  # noqa: E402
+from benchmark import source_body, update_body  # noqa: E402
 
 RECORDS = 100
 VARIANTS = {"mock": ("info", True), "no access line": ("warning", True), "no control plane": ("info", False)}
@@ -112,13 +112,11 @@ async def _requests(op: str, count: int, variant: str) -> None:
                    for i in ids]
         (folder / "records.json").write_text(json.dumps(records))
         app = bare_stack.build(folder / "bare.journal", folder / "records.json")
-    # An update keeps the slot and publication (set once) and gives a name no other source holds.
-    put_config = {k: v for k, v in source_body("put")["config"].items() if k not in ("slot.name", "publication.name")}
     calls = {
         "get": lambda n: _call(app, "GET", f"/sources/{ids[n % len(ids)]}", headers=auth),
         "list": lambda n: _call(app, "GET", "/sources", b"page=5&page_size=10", headers=auth),
-        "put": lambda n: _call(app, "PUT", f"/sources/{ids[n % len(ids)]}", headers=auth, body=json.dumps(
-            {"name": f"put-{n}", "connector": "postgresql", "config": put_config}).encode()),
+        "put": lambda n: _call(app, "PUT", f"/sources/{ids[n % len(ids)]}", headers=auth,
+                               body=json.dumps(update_body(f"put-{n}")).encode()),  # a name no other source holds
         "post": lambda n: _call(app, "POST", "/sources", body=json.dumps(source_body(f"new-{n}")).encode(),
                                 headers=auth),
     }
