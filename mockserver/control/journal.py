@@ -11,12 +11,13 @@ import json
 import threading
 from collections import deque
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from functools import cached_property
 from http import HTTPStatus
 from typing import Any, Callable, Iterable, Iterator, NamedTuple
 
 from mockserver.control.faults import Pattern
+from mockserver.domain.records import iso_now
 from mockserver.settings import DEFAULT_JOURNAL_BYTES
 
 MASK = "********"
@@ -119,7 +120,7 @@ class Entry(NamedTuple):  # a tuple: made on every request, ten times cheaper th
 
     def public(self) -> dict:
         return {
-            "seq": self.seq, "time": _iso(self.time), "request_id": self.request_id, "method": self.method,
+            "seq": self.seq, "time": iso_now(self.time), "request_id": self.request_id, "method": self.method,
             "path": self.path, "query": self.query, "tenant_id": self.tenant_id, "client_id": self.client_id,
             "status": self.status, "duration_ms": self.duration_ms, "fault": self.fault,
             "request_headers": self.request_headers, "request_body": self.request_body,
@@ -140,10 +141,6 @@ def _masked_headers(raw: RawHeaders) -> dict[str, str]:
 
     headers = ((name.decode("latin-1").lower(), value.decode("latin-1")) for name, value in raw)
     return {name: masked(name, value) for name, value in headers}
-
-
-def _iso(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

@@ -9,15 +9,15 @@ names the authenticated caller by setting ``request.state.principal`` (see
 
 from __future__ import annotations
 
-import functools
 import json
 import logging
-import math
 import re
 import time
 from dataclasses import dataclass
 
 from starlette.types import Scope
+
+from mockserver.domain.records import iso_now
 
 logger = logging.getLogger("streamkap_mock.access")
 # Silent until `serve` configures logging (tests, an embedding app): no stray
@@ -53,18 +53,6 @@ def quoted(value: str) -> str:
     return value if _PLAIN.fullmatch(value) else json.dumps(value)
 
 
-@functools.lru_cache(maxsize=4)
-def _second(whole: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(whole))
-
-
-def _timestamp(epoch: float) -> str:
-    """UTC to the millisecond, ``2026-01-01T00:00:00.000Z``; the second's text is made once per second."""
-    fraction, whole = math.modf(epoch)
-    micros = round(fraction * 1_000_000)  # as datetime.fromtimestamp rounds it
-    return f"{_second(int(whole) + micros // 1_000_000)}.{micros % 1_000_000 // 1000:03d}Z"
-
-
 def _detail(body: bytes) -> str | None:
     """The ``detail`` of an error body, on one line and bounded."""
     if len(body) > MAX_ERROR_BODY:
@@ -93,7 +81,7 @@ def log(scope: Scope, status: int | None, request_id: bytes, error_body: bytes, 
     client = scope.get("client")
     query = scope.get("query_string", b"").decode("latin-1")
     exchange = Exchange(
-        time=_timestamp(started),
+        time=iso_now(started),
         request_id=request_id.decode("latin-1"),
         remote=f"{client[0]}:{client[1]}" if client else None,
         client_id=getattr(principal, "client_id", None),
@@ -112,7 +100,7 @@ class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         exchange: Exchange | None = getattr(record, "exchange", None)
         if exchange is None:
-            line = f"{_timestamp(record.created)} {record.levelname} {record.getMessage()}"
+            line = f"{iso_now(record.created)} {record.levelname} {record.getMessage()}"
             return line + (f"\n{self.formatException(record.exc_info)}" if record.exc_info else "")
         request_id, client_id = (quoted(value) if value else "-" for value in (exchange.request_id, exchange.client_id))
         line = (f"{exchange.time} {record.levelname} req={request_id} {exchange.remote or '-'} "
@@ -129,7 +117,7 @@ class JsonFormatter(logging.Formatter):
         if exchange is not None:
             fields = {"level": record.levelname, **vars(exchange)}  # flat: asdict's deep copy is not needed
         else:
-            fields = {"time": _timestamp(record.created), "level": record.levelname,
+            fields = {"time": iso_now(record.created), "level": record.levelname,
                       "logger": record.name, "message": record.getMessage()}
             if record.exc_info:
                 fields["exception"] = self.formatException(record.exc_info)
